@@ -1,0 +1,3 @@
+"""kestra-init: create a ready-to-run Kestra repository and bring it up."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from kestra_init.cli import main
+
+main()

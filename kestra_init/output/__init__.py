@@ -1,0 +1,1 @@
+"""Rendering of results and errors: rich for people, JSON for machines."""

@@ -1,0 +1,88 @@
+"""The one place that maps errors to a message and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from kestra_init.errors import (
+    DeadlineExceeded,
+    EnvironmentProblem,
+    KestraError,
+    KestraInitError,
+    UsageError,
+)
+from kestra_init.exit_codes import ExitCode
+
+# Checked in order: the first category an error belongs to decides its code.
+_EXIT_CODES: tuple[tuple[type[KestraInitError], ExitCode], ...] = (
+    (UsageError, ExitCode.USAGE),
+    (EnvironmentProblem, ExitCode.ENVIRONMENT),
+    (KestraError, ExitCode.KESTRA),
+    (DeadlineExceeded, ExitCode.TIMEOUT),
+)
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    for category, code in _EXIT_CODES:
+        if isinstance(error, category):
+            return code
+    return ExitCode.INTERNAL
+
+
+def render_error(error: KestraInitError) -> None:
+    """Print the error as one paragraph (what, why, fix), then its details."""
+    from rich.markup import escape
+    from rich.text import Text
+
+    from kestra_init.output.console import err
+
+    console = err()
+    paragraph = Text()
+    paragraph.append("Error: ", style="bold red")
+    paragraph.append(_sentence(error.what), style="bold")
+    if error.why:
+        paragraph.append(" " + _sentence(error.why))
+    if error.fix:
+        paragraph.append(" To fix: ", style="bold")
+        paragraph.append(_sentence(error.fix))
+    console.print(paragraph)
+    if error.details:
+        title = error.details_title or "Details"
+        console.print(f"\n[dim]{escape(title)}:[/dim]")
+        for line in error.details:
+            console.print(Text("  " + line, style="dim"))
+
+
+def report_internal_error(error: BaseException) -> ExitCode:
+    """A bug: keep the traceback in a file, tell the user where, never dump it."""
+    from kestra_init.output.console import err
+
+    fd, name = tempfile.mkstemp(prefix="kestra-init-crash-", suffix=".log")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(f"kestra-init {_version()} on Python {sys.version.split()[0]}\n")
+        handle.write("command: " + " ".join(sys.argv) + "\n\n")
+        traceback.print_exception(type(error), error, error.__traceback__, file=handle)
+    err().print(
+        f"[bold red]Error:[/bold red] [bold]kestra-init stopped on an unexpected "
+        f"{type(error).__name__}.[/bold] This is a bug in kestra-init, not in your "
+        f"project. To fix: report it with the file {Path(name)}, which holds the "
+        "details (it contains no secrets from .env, but check before sharing)."
+    )
+    return ExitCode.INTERNAL
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", ":")) else text + "."
+
+
+def _version() -> str:
+    from kestra_init import __version__
+
+    return __version__

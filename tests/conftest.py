@@ -1,0 +1,98 @@
+"""Fixtures every test module may use.
+
+- ``shared_dir``: the read-only ../shared folder (reference docs, course flows,
+  schemas); tests that need it skip with the reason when it is absent, as in a
+  user's clone of the project.
+- ``docker_engine``: skips when no Docker engine and Compose v2 answer, unless
+  ``KESTRA_INIT_REQUIRE_DOCKER=1`` (set by ``.ci/run``), which turns the skip
+  into a failure so CI can never pass without running those tests.
+- ``cli``: runs the installed ``kestra-init`` command in a subprocess, as a user
+  would, and returns the completed process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED_DIR.is_dir():
+        pytest.skip(
+            f"{SHARED_DIR} is absent: it holds the reference schemas and course flows, "
+            "which only development and CI machines have"
+        )
+    return SHARED_DIR
+
+
+def docker_problem() -> str | None:
+    """Why Docker-backed tests cannot run here, or None when they can."""
+    if shutil.which("docker") is None:
+        return "the docker CLI is not installed"
+    try:
+        info = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True, text=True, timeout=20, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "`docker info` did not answer within 20 s"
+    if info.returncode != 0:
+        return "no Docker engine is reachable (`docker info` failed)"
+    compose = subprocess.run(
+        ["docker", "compose", "version"], capture_output=True, text=True, check=False
+    )
+    if compose.returncode != 0:
+        return "the Compose v2 plugin is missing (`docker compose version` failed)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> None:
+    problem = docker_problem()
+    if problem is None:
+        return
+    message = f"Docker tests cannot run: {problem}. Run .ci/install-docker to get an engine."
+    if os.environ.get("KESTRA_INIT_REQUIRE_DOCKER") == "1":
+        pytest.fail(message + " (KESTRA_INIT_REQUIRE_DOCKER=1 forbids skipping)")
+    pytest.skip(message)
+
+
+CliRunner = Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    """Run ``kestra-init ARGS`` as a user would; never raises on a non-zero exit."""
+
+    def run(
+        *args: str | os.PathLike,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+        timeout: float = 300,
+    ) -> subprocess.CompletedProcess:
+        full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb"}
+        full_env.update(env or {})
+        command: Sequence[str] = [sys.executable, "-m", "kestra_init", *map(str, args)]
+        return subprocess.run(
+            command, cwd=cwd, env=full_env, input=input, capture_output=True,
+            text=True, timeout=timeout, check=False,
+        )
+
+    return run
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
+    """A user-facing failure must never show a Python traceback."""
+    for stream in (result.stdout, result.stderr):
+        assert "Traceback (most recent call last)" not in stream, stream
