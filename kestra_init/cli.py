@@ -72,7 +72,7 @@ def main() -> None:
         code = error_output.exit_code_for(error)
     except (KeyboardInterrupt, typer.Abort):
         code = ExitCode.INTERRUPTED
-    except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as error:  # the last line of defence against tracebacks
         if _is_click_exception(error):
             error.show()  # type: ignore[attr-defined]
             code = error.exit_code  # type: ignore[attr-defined]

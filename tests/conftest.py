@@ -42,7 +42,10 @@ def docker_problem() -> str | None:
     try:
         info = subprocess.run(
             ["docker", "info", "--format", "{{.ServerVersion}}"],
-            capture_output=True, text=True, timeout=20, check=False,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return "`docker info` did not answer within 20 s"
@@ -85,8 +88,14 @@ def cli() -> CliRunner:
         full_env.update(env or {})
         command: Sequence[str] = [sys.executable, "-m", "kestra_init", *map(str, args)]
         return subprocess.run(
-            command, cwd=cwd, env=full_env, input=input, capture_output=True,
-            text=True, timeout=timeout, check=False,
+            command,
+            cwd=cwd,
+            env=full_env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
 
     return run

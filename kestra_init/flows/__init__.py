@@ -1,0 +1,1 @@
+"""Flow files: discovery, parsing with positions, lint rules, and sync plans."""

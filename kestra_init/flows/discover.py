@@ -1,0 +1,87 @@
+"""Find flow files and cut them into documents, keeping each one's source text.
+
+Sync sends the text a person wrote, never re-serialised YAML (comments and
+layout are what the Kestra UI shows), so documents are cut from the file's text
+at document markers rather than parsed and dumped again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+FLOW_SUFFIXES = (".yml", ".yaml")
+# A document marker: `---` at the start of a line, alone or followed by space.
+# Inside a block scalar a line at column 0 ends the scalar, so this never cuts
+# a scalar in two.
+_MARKER_RE = re.compile(r"^---(?:[ \t].*)?$")
+_END_RE = re.compile(r"^\.\.\.[ \t]*$")
+_IGNORED_DIRS = {".git", ".venv", "node_modules", "__pycache__"}
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One YAML document of a file, as written."""
+
+    path: Path
+    index: int  # 0-based position of the document in its file
+    first_line: int  # 1-based line of the document's first line in the file
+    text: str
+
+    @property
+    def is_blank(self) -> bool:
+        return all(
+            not line.strip() or line.lstrip().startswith("#") for line in self.text.splitlines()
+        )
+
+
+def find_flow_files(paths: Iterable[Path]) -> list[Path]:
+    """The .yml/.yaml files named or found under ``paths``, sorted, each once.
+
+    A named file is taken whatever its suffix; folders are searched recursively,
+    skipping hidden folders and virtual environments.
+    """
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                relative_parts = candidate.relative_to(path).parts[:-1]
+                if any(part in _IGNORED_DIRS or part.startswith(".") for part in relative_parts):
+                    continue
+                if candidate.is_file() and candidate.suffix.lower() in FLOW_SUFFIXES:
+                    found[candidate] = None
+        else:
+            found[path] = None
+    return list(found)
+
+
+def split_documents(path: Path, text: str) -> list[SourceDocument]:
+    """Cut ``text`` at YAML document markers; blank documents are kept (callers skip them)."""
+    documents: list[SourceDocument] = []
+    current: list[str] = []
+    start = 1
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        bare = line.rstrip("\r\n")
+        if _MARKER_RE.match(bare) or _END_RE.match(bare):
+            if current:
+                documents.append(SourceDocument(path, len(documents), start, "".join(current)))
+            current = []
+            start = number + 1
+            # `--- key: value` starts a document on the marker's own line.
+            rest = bare[3:].strip() if bare.startswith("---") else ""
+            if rest and not rest.startswith("#"):
+                current = [rest + "\n"]
+                start = number
+            continue
+        current.append(line)
+    if current or not documents:
+        documents.append(SourceDocument(path, len(documents), start, "".join(current)))
+    return documents
+
+
+def iter_documents(paths: Iterable[Path]) -> Iterator[SourceDocument]:
+    """Every document of every flow file (OSError or UnicodeDecodeError when unreadable)."""
+    for path in find_flow_files(paths):
+        yield from split_documents(path, path.read_text(encoding="utf-8"))
