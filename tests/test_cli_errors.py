@@ -1,0 +1,70 @@
+"""The entry point's promise: errors become a paragraph and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from kestra_init import __version__
+from kestra_init.exit_codes import ExitCode
+from tests.conftest import assert_no_traceback
+
+
+def test_version_and_help(cli) -> None:
+    version = cli("--version")
+    assert version.returncode == 0
+    assert version.stdout.strip() == f"kestra-init {__version__}"
+    helped = cli("--help")
+    assert helped.returncode == 0
+    assert "kestra-init new" in helped.stdout
+
+
+def test_unknown_option_is_a_usage_error(cli) -> None:
+    result = cli("--no-such-option")
+    assert result.returncode == ExitCode.USAGE
+    assert "No such option" in result.stderr
+    assert_no_traceback(result)
+
+
+def run_main_with(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run kestra_init.cli.main() with one extra command that does ``code``."""
+    script = (
+        "import typer\n"
+        "from kestra_init import cli, errors\n"
+        "@cli.app.command()\n"
+        "def boom() -> None:\n"
+        f"    {code}\n"
+        "cli.main()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, "boom"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        env={"NO_COLOR": "1", "COLUMNS": "200", "PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)},
+    )
+
+
+def test_a_domain_error_prints_what_why_fix(tmp_path: Path) -> None:
+    result = run_main_with(
+        "raise errors.EnvironmentProblem('Port 8080 is taken', "
+        "'Another program listens on it.', 'Stop it or change KESTRA_PORT in .env')",
+        tmp_path,
+    )
+    assert result.returncode == ExitCode.ENVIRONMENT
+    assert "Error: Port 8080 is taken. Another program listens on it. To fix: Stop it" in (
+        " ".join(result.stderr.split())
+    )
+    assert_no_traceback(result)
+
+
+def test_a_bug_is_reported_with_a_file_not_a_traceback(tmp_path: Path) -> None:
+    result = run_main_with("raise RuntimeError('internal detail')", tmp_path)
+    assert result.returncode == ExitCode.INTERNAL
+    assert_no_traceback(result)
+    assert "This is a bug in kestra-init" in result.stderr
+    crash_files = list(tmp_path.glob("kestra-init-crash-*.log"))
+    assert len(crash_files) == 1
+    assert "RuntimeError: internal detail" in crash_files[0].read_text()
