@@ -1,0 +1,352 @@
+"""Validate flow files offline: read, parse with positions, run every rule.
+
+``validate_paths`` is what `validate`, `up`, `sync` and the generated CI call.
+It never raises for what is in the files: unreadable, binary, empty, huge or
+malformed files each become a diagnostic, like any other finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kestra_init.exit_codes import ExitCode
+from kestra_init.flows.diagnostics import Diagnostic, Severity
+from kestra_init.flows.discover import SourceDocument, find_flow_files, split_documents
+from kestra_init.flows.model import FlowDoc, flow_shape_problem, value_mark
+from kestra_init.flows.project_context import LintContext, context_for_project
+from kestra_init.flows.rules import CHECKS, Rule
+from kestra_init.flows.rules import files as file_rules
+from kestra_init.flows.rules.base import scalar_text
+from kestra_init.flows.rules.structure import FLOW_DUPLICATE
+from kestra_init.flows.yaml_nodes import Mark, ParseError, YList, YMap, parse_document
+
+# Flows are kilobytes; a file this big is not one, and reading it would be slow.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+ProgressCallback = Callable[[int, int, Path], None]  # (done, total, current file)
+
+
+@dataclass
+class FileLint:
+    """What one file holds: its findings and its flow documents, as written."""
+
+    path: Path
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    flows: list[SourceDocument] = field(default_factory=list)
+    # (namespace, id, mark) of each flow, to find the same flow defined twice.
+    flow_keys: list[tuple[str, str, Mark]] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> bool:
+        """No flow in the file, and nothing worse than an info line to say about it."""
+        return not self.flows and all(d.severity is Severity.INFO for d in self.diagnostics)
+
+    def add(self, rule: Rule, mark: Mark, message: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(self.path, mark.line, mark.column, rule.severity, rule.id, message)
+        )
+
+
+@dataclass
+class ValidationResult:
+    diagnostics: list[Diagnostic]
+    files_checked: list[Path]  # files with at least one flow or a finding
+    files_skipped: list[Path]  # YAML files without a flow (apps, dashboards, compose...)
+    flow_documents: list[SourceDocument]  # every flow found, as written (for the server)
+    strict: bool = False
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for diagnostic in self.diagnostics if diagnostic.severity is severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(Severity.WARNING)
+
+    @property
+    def failed(self) -> bool:
+        return self.errors > 0 or (self.strict and self.warnings > 0)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.FINDINGS if self.failed else ExitCode.OK
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": not self.failed,
+            "strict": self.strict,
+            "exit_code": int(self.exit_code),
+            "files_checked": [str(path) for path in self.files_checked],
+            "files_skipped": [str(path) for path in self.files_skipped],
+            "flows": len(self.flow_documents),
+            "summary": {
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "infos": self.count(Severity.INFO),
+            },
+            "diagnostics": [diagnostic.as_dict() for diagnostic in self.diagnostics],
+        }
+
+
+def validate_paths(
+    paths: Iterable[Path],
+    *,
+    strict: bool = False,
+    context: LintContext | None = None,
+    on_file: ProgressCallback | None = None,
+) -> ValidationResult:
+    """Lint every .yml/.yaml file named or found under ``paths``.
+
+    ``context`` describes the project around the flows (compose services);
+    by default it is read from the project that holds the first path.
+    """
+    roots = list(paths)
+    if context is None:
+        context = default_context(roots)
+    files = find_flow_files(roots)
+    diagnostics: list[Diagnostic] = []
+    checked: list[Path] = []
+    skipped: list[Path] = []
+    flows: list[SourceDocument] = []
+    reports: list[FileLint] = []
+    for index, path in enumerate(files, start=1):
+        report = lint_file(path, context)
+        reports.append(report)
+        diagnostics.extend(report.diagnostics)
+        flows.extend(report.flows)
+        (skipped if report.skipped else checked).append(path)
+        if on_file is not None:
+            on_file(index, len(files), path)
+    diagnostics.extend(_duplicate_flows(reports))
+    diagnostics.sort(key=_order({path: index for index, path in enumerate(files)}))
+    return ValidationResult(diagnostics, checked, skipped, flows, strict)
+
+
+def default_context(paths: Sequence[Path]) -> LintContext:
+    """The context of the project that holds the first path (or the current folder)."""
+    from kestra_init.project import find_project
+
+    start = paths[0] if paths else Path.cwd()
+    start = start if start.is_dir() else start.parent
+    try:
+        project = find_project(start, required=False)
+    except OSError:
+        project = None
+    return context_for_project(project.root if project else None)
+
+
+def lint_file(path: Path, context: LintContext | None = None) -> FileLint:
+    """Read ``path`` and lint it; reading problems become diagnostics."""
+    report = FileLint(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            report.add(
+                file_rules.FILE_TOO_LARGE,
+                Mark(0, 0),
+                f"The file is {size / 1024 / 1024:.1f} MB, and kestra-init does not read "
+                f"files over {MAX_FILE_BYTES // 1024 // 1024} MB (a flow is rarely over "
+                "100 kB). If it is a flow, split it; if it is data, move it out of the "
+                "flows folder.",
+            )
+            return report
+        data = path.read_bytes()
+    except OSError as error:
+        report.add(
+            file_rules.FILE_UNREADABLE,
+            Mark(0, 0),
+            f"The file cannot be read ({error.strerror or error}). Check that it exists "
+            "and that you may read it.",
+        )
+        return report
+    return lint_bytes(path, data, context)
+
+
+def lint_bytes(path: Path, data: bytes, context: LintContext | None = None) -> FileLint:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        report = FileLint(path)
+        report.add(
+            file_rules.FILE_UNREADABLE,
+            Mark(0, 0),
+            f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start}). Kestra reads flows as UTF-8: save it with that encoding, or move "
+            "a binary file out of the flows folder.",
+        )
+        return report
+    return lint_text(path, text, context)
+
+
+def lint_text(path: Path, text: str, context: LintContext | None = None) -> FileLint:
+    """Lint the text of one file (any number of YAML documents)."""
+    context = context or LintContext()
+    report = FileLint(path)
+    if "\x00" in text:
+        report.add(
+            file_rules.FILE_UNREADABLE,
+            Mark(0, 0),
+            "The file holds binary data (NUL bytes), not YAML text: move it out of the "
+            "flows folder, or restore the flow from version control.",
+        )
+        return report
+    documents = [
+        doc for doc in split_documents(path, text) if not doc.is_blank and not _directives(doc)
+    ]
+    if not documents:
+        report.add(
+            file_rules.FILE_EMPTY,
+            Mark(0, 0),
+            "The file holds no YAML document (it is empty or only comments): write a flow in "
+            "it, or delete it.",
+        )
+        return report
+    file_lines = text.splitlines()
+    for document in documents:
+        _lint_document(report, document, file_lines, context)
+    report.diagnostics.extend(_duplicate_flows([report]))
+    report.diagnostics.sort(key=lambda d: (d.line, d.column, d.rule))
+    return report
+
+
+def _lint_document(
+    report: FileLint, document: SourceDocument, file_lines: list[str], context: LintContext
+) -> None:
+    parsed = parse_document(document.text, document.first_line)
+    if parsed.error is not None:
+        line = parsed.error.mark.line
+        source = file_lines[line - 1] if 1 <= line <= len(file_lines) else ""
+        _report_parse_error(report, parsed.error, source)
+        return
+    value = parsed.value
+    problem = flow_shape_problem(value)
+    if problem is not None:
+        if isinstance(value, YList) and any(_flow_like(item) for item in value):
+            report.add(
+                file_rules.DOCUMENT_NOT_MAPPING,
+                value.mark,
+                "This document is a list, and a flow is a mapping: remove the leading `- ` "
+                "(and one level of indentation). To keep several flows in one file, separate "
+                "them with a `---` line.",
+            )
+        else:
+            line = value.mark.line if isinstance(value, (YMap, YList)) else document.first_line
+            report.add(
+                file_rules.NOT_A_FLOW,
+                Mark(line, 1),
+                f"Skipped: not a flow, {problem}.",
+            )
+        return
+    for duplicate in parsed.duplicates:
+        report.add(
+            file_rules.YAML_DUPLICATE_KEY,
+            duplicate.mark,
+            f"`{duplicate.key}` is already set on line {duplicate.first.line} of this "
+            "mapping; Kestra rejects a flow with a duplicate key (other YAML tools keep the "
+            "last one silently). Remove or rename one of them.",
+        )
+    report.flows.append(document)
+    flow = FlowDoc(value, report.path, file_lines)
+    namespace, flow_id = scalar_text(value.get("namespace")), scalar_text(value.get("id"))
+    if namespace and flow_id:
+        report.flow_keys.append((namespace, flow_id, value_mark(value, "id")))
+    for check in CHECKS:
+        for finding in check(flow, context):
+            report.add(finding.rule, finding.mark, finding.message)
+
+
+_TAB_HINT = "YAML indents with spaces, never tabs: replace the tabs with spaces."
+_SYNTAX_HINTS = (
+    (
+        "mapping values are not allowed",
+        'A value that contains `: ` needs quotes (`message: "Note: done"`), or the line is '
+        "indented wrongly.",
+    ),
+    (
+        "could not find expected ':'",
+        "A line is missing its `key:`, or a quote opened earlier is not closed.",
+    ),
+    ("found unexpected end of stream", "A quote or bracket is not closed."),
+    (
+        "did not find expected key",
+        "A line is indented differently from its neighbours, or a list item lacks its `- `.",
+    ),
+    (
+        "found character '%' that cannot start any token",
+        "A value that starts with `%` or `{` needs quotes.",
+    ),
+    (
+        "found character '@' that cannot start any token",
+        "A value that starts with `@` or a backquote needs quotes.",
+    ),
+)
+
+
+def _report_parse_error(report: FileLint, error: ParseError, source_line: str) -> None:
+    if error.too_complex:
+        report.add(
+            file_rules.YAML_TOO_COMPLEX,
+            error.mark,
+            f"This document cannot be checked: {error.message}. Write the values out instead "
+            "of repeating anchors, and keep nesting shallow.",
+        )
+        return
+    indent = source_line[: len(source_line) - len(source_line.lstrip())]
+    hint = _TAB_HINT if "\t" in indent else ""
+    hint = hint or next((text for needle, text in _SYNTAX_HINTS if needle in error.message), "")
+    if not hint:
+        hint = "Check the indentation (spaces only) and that every quote and bracket is closed."
+    report.add(file_rules.YAML_SYNTAX, error.mark, f"Invalid YAML: {error.message}. {hint}")
+
+
+def _directives(document: SourceDocument) -> bool:
+    """Only `%YAML`/`%TAG` lines (and comments): the header of the next document."""
+    lines = [line.strip() for line in document.text.splitlines()]
+    return all(not line or line.startswith(("%", "#")) for line in lines)
+
+
+def _flow_like(item: object) -> bool:
+    return isinstance(item, YMap) and ("tasks" in item or "namespace" in item)
+
+
+def _duplicate_flows(reports: list[FileLint]) -> list[Diagnostic]:
+    first: dict[tuple[str, str], tuple[Path, Mark]] = {}
+    found = []
+    for report in reports:
+        for namespace, flow_id, mark in report.flow_keys:
+            key = (namespace, flow_id)
+            if key not in first:
+                first[key] = (report.path, mark)
+                continue
+            other_path, other_mark = first[key]
+            where = "line" if other_path == report.path else f"{other_path} line"
+            found.append(
+                Diagnostic(
+                    report.path,
+                    mark.line,
+                    mark.column,
+                    FLOW_DUPLICATE.severity,
+                    FLOW_DUPLICATE.id,
+                    f"Flow `{flow_id}` of namespace `{namespace}` is also defined at {where} "
+                    f"{other_mark.line}; Kestra keeps one flow per namespace and id, so one "
+                    "would replace the other. Rename one of them.",
+                )
+            )
+    return found
+
+
+def _order(file_order: dict[Path, int]) -> Callable[[Diagnostic], tuple[int, int, int, str]]:
+    def key(diagnostic: Diagnostic) -> tuple[int, int, int, str]:
+        return (
+            file_order.get(diagnostic.path, -1),
+            diagnostic.line,
+            diagnostic.column,
+            diagnostic.rule,
+        )
+
+    return key

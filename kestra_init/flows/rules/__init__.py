@@ -1,0 +1,17 @@
+"""The lint rules, one module per family; importing this package registers them all."""
+
+from kestra_init.flows.rules import (  # noqa: F401 - imported to register the rules
+    compatibility,
+    concurrency,
+    expressions,
+    files,
+    inputs,
+    networking,
+    security,
+    structure,
+    tasks,
+    triggers,
+)
+from kestra_init.flows.rules.base import CHECKS, FAMILIES, RULES, Finding, Rule
+
+__all__ = ["CHECKS", "FAMILIES", "RULES", "Finding", "Rule"]

@@ -1,0 +1,109 @@
+"""Write docs/rules.md from the rule definitions, so the table cannot drift.
+
+    python -m kestra_init.flows.rules_doc docs/rules.md
+
+A test compares the file with this output and fails (naming this command)
+when a rule changed and the page was not regenerated.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from kestra_init.flows.rules import FAMILIES, RULES, Rule
+
+COMMAND = "python -m kestra_init.flows.rules_doc docs/rules.md"
+
+_FAMILY_TITLES = {
+    "files": "Files and YAML",
+    "structure": "Flow structure",
+    "tasks": "Tasks and triggers",
+    "inputs": "Inputs",
+    "expressions": "Expressions",
+    "triggers": "Triggers",
+    "concurrency": "Concurrency",
+    "networking": "Networking (task containers)",
+    "security": "Security",
+    "compatibility": "Compatibility (Kestra 2.0 and API paths)",
+}
+
+
+def render() -> str:
+    lines = [
+        "# Flow rules",
+        "",
+        f"<!-- Generated from kestra_init/flows/rules/ by `{COMMAND}`; do not edit. -->",
+        "",
+        "Every finding of `kestra-init validate` names one of these rules. Errors make the",
+        "command exit with 1; warnings do too with `--strict`; info lines never do.",
+        "",
+        "| rule | severity | what it catches |",
+        "|---|---|---|",
+    ]
+    ordered = _ordered()
+    for rule in ordered:
+        summary = rule.summary.replace("|", "\\|")
+        lines.append(f"| [`{rule.id}`](#{rule.id}) | {rule.severity.value} | {summary} |")
+    for family in FAMILIES:
+        members = [rule for rule in ordered if rule.family == family]
+        if not members:
+            continue
+        lines += ["", f"## {_FAMILY_TITLES[family]}"]
+        for rule in members:
+            lines += ["", f"### {rule.id}", "", f"**{rule.severity.value}**: {rule.summary}"]
+            if rule.file_level:
+                lines += ["", "This is about the file itself, so there is no flow to show."]
+                continue
+            lines += ["", "Reported:", "", "```yaml", rule.bad.rstrip("\n"), "```"]
+            lines += ["", "Fixed:", "", "```yaml", rule.good.rstrip("\n"), "```"]
+            lines += _extra(rule)
+    return "\n".join(lines) + "\n"
+
+
+def _extra(rule: Rule) -> list[str]:
+    """Tables that belong to one rule: the data it checks against."""
+    from kestra_init.flows.core_types import CORE_TYPES, LEGACY_ALIASES, REQUIRED_PROPERTIES
+
+    if rule.id == "task-property-missing":
+        rows = ["", "The properties checked:", "", "| type | needs |", "|---|---|"]
+        for type_name, required in sorted(REQUIRED_PROPERTIES.items()):
+            needs = (
+                ", ".join(
+                    item.describe() + (" (not empty)" if item.non_empty else "")
+                    for item in required
+                )
+                or "nothing"
+            )
+            rows.append(f"| `{type_name}` | {needs} |")
+        return rows
+    if rule.id == "core-type-unknown":
+        return [
+            "",
+            f"kestra-init knows {len(CORE_TYPES)} core types (`kestra_init/flows/core_types.py`, "
+            "built from Kestra's source and documentation).",
+        ]
+    if rule.id == "type-legacy-alias":
+        rows = ["", "The old names and their replacements:", "", "| old | new |", "|---|---|"]
+        rows += [f"| `{old}` | `{new}` |" for old, new in sorted(LEGACY_ALIASES.items())]
+        return rows
+    return []
+
+
+def _ordered() -> list[Rule]:
+    rank = {family: index for index, family in enumerate(FAMILIES)}
+    return sorted(RULES.values(), key=lambda rule: rank[rule.family])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    text = render()
+    if not args:
+        sys.stdout.write(text)
+        return 0
+    Path(args[0]).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Real flows: the course's (valid Kestra 1.x flows) and the ones `kestra-init new` writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kestra_init.flows.diagnostics import Severity
+from kestra_init.flows.lint import validate_paths
+
+
+def course_dir(shared_dir: Path) -> Path:
+    return shared_dir / "corpus" / "flows" / "course"
+
+
+def test_every_course_flow_passes_without_an_error(shared_dir: Path) -> None:
+    folder = course_dir(shared_dir)
+    files = sorted(folder.glob("*.yaml"))
+    assert len(files) >= 12
+    result = validate_paths([folder])
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    assert errors == []
+    assert len(result.files_checked) == len(files)
+    assert len(result.flow_documents) == len(files)
+
+
+def test_course_warnings_are_the_true_ones(shared_dir: Path) -> None:
+    result = validate_paths([course_dir(shared_dir)])
+    found = {(d.path.name, d.rule) for d in result.diagnostics}
+    # pluginDefaults load on 1.x but not on 2.0.
+    assert ("01_hello_world.yaml", "removed-in-kestra-2") in found
+    # The learner's API flow keeps the Kestra password in a variable, and calls
+    # the API path without the tenant segment that 0.23 added.
+    assert ("02_python_get_flows.yaml", "plaintext-credential") in found
+    assert ("02_python_get_flows.yaml", "kestra-api-path-without-tenant") in found
+    assert {rule for _, rule in found} <= {
+        "removed-in-kestra-2",
+        "plaintext-credential",
+        "kestra-api-path-without-tenant",
+    }
+
+
+def test_the_api_flow_reaches_kestra_the_right_way(shared_dir: Path, tmp_path: Path) -> None:
+    """02_python_get_flows calls Kestra from a Docker task container through
+    host.docker.internal with extraHosts host-gateway: no networking finding. Take
+    the extraHosts away, or call localhost instead, and the linter speaks up."""
+    source = (course_dir(shared_dir) / "02_python_get_flows.yaml").read_text()
+    rules = {d.rule for d in validate_paths([course_dir(shared_dir)]).diagnostics}
+    assert not rules & {"docker-runner-localhost", "docker-runner-host-gateway"}
+
+    without_extra_hosts = source.replace(
+        'extraHosts:\n        - "host.docker.internal:host-gateway"', ""
+    )
+    assert without_extra_hosts != source
+    (tmp_path / "a.yaml").write_text(without_extra_hosts)
+    found = [d.rule for d in validate_paths([tmp_path / "a.yaml"]).diagnostics]
+    assert "docker-runner-host-gateway" in found
+
+    with_localhost = source.replace("host.docker.internal:8080", "localhost:8080")
+    (tmp_path / "b.yaml").write_text(with_localhost)
+    found = [d.rule for d in validate_paths([tmp_path / "b.yaml"]).diagnostics]
+    assert "docker-runner-localhost" in found
+
+
+@pytest.mark.parametrize("task_runner", ["docker", "process"])
+def test_generated_project_flows_pass(cli, template_cache_env, tmp_path: Path, task_runner: str):
+    project = tmp_path / "demo"
+    created = cli(
+        "new",
+        "--defaults",
+        "--no-git",
+        "--data",
+        f"task_runner={task_runner}",
+        project,
+        env=template_cache_env,
+    )
+    assert created.returncode == 0, created.stderr
+    assert sorted(p.name for p in (project / "flows").glob("*.yml"))  # it wrote flows
+    result = cli("validate", "--format", "json", cwd=project, env=template_cache_env)
+    assert result.returncode == 0, result.stdout
+    import json
+
+    data = json.loads(result.stdout)
+    assert data["summary"]["errors"] == 0
+    assert data["flows"] == len(list((project / "flows").glob("*.yml")))
