@@ -6,10 +6,12 @@ letter, one upper-case letter and one digit. Credentials that break these rules
 leave the server on its setup page, where every API call answers 401, so we
 check them before anything starts.
 
-We add one rule of our own: the password travels from ``.env`` into the
+We add rules of our own: the login travels from ``.env`` into the
 ``KESTRA_CONFIGURATION`` YAML block through Compose's ``${...}`` interpolation,
 where quotes, backslashes, ``$``, backticks and white space would break the
-YAML or be interpolated again. The copier template's validators apply the same
+YAML or be interpolated again; and letters and digits are counted in ASCII
+(``[a-z]``, ``[A-Z]``, ``[0-9]``), never less strict than Kestra whatever
+character classes it uses. The copier template's validators apply the same
 rules (a test keeps the two in step).
 """
 
@@ -32,6 +34,13 @@ def username_problem(username: str) -> str | None:
         return "the username is longer than 256 characters, Kestra's limit"
     if not EMAIL_RE.match(username):
         return f"'{username}' is not an email address, and Kestra's username must be one"
+    unsafe = sorted({c for c in username if c in UNSAFE_PASSWORD_CHARS})
+    if unsafe:
+        shown = " ".join(repr(c) for c in unsafe)
+        return (
+            f"the username contains {shown}, which would break the compose file's "
+            "interpolation of .env"
+        )
     return None
 
 
@@ -40,9 +49,9 @@ def password_problem(password: str) -> str | None:
     missing = [
         label
         for label, present in (
-            ("a lower-case letter", any(c.islower() for c in password)),
-            ("an upper-case letter", any(c.isupper() for c in password)),
-            ("a digit", any(c.isdigit() for c in password)),
+            ("a lower-case letter", any("a" <= c <= "z" for c in password)),
+            ("an upper-case letter", any("A" <= c <= "Z" for c in password)),
+            ("a digit", any("0" <= c <= "9" for c in password)),
         )
         if not present
     ]

@@ -1,0 +1,330 @@
+"""`kestra-init new PATH`: render the template, write .env, make the first commit.
+
+Composes the domain pieces and returns a ``NewResult``; prints nothing
+(progress goes through the callback). Nothing is written into the destination
+before every answer has passed the template's validators, and a failure after
+rendering removes what this run created.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kestra_init import __version__
+from kestra_init.errors import EnvironmentProblem, UsageError
+from kestra_init.project import ANSWERS_FILE, ENV_EXAMPLE_FILE, ENV_FILE
+from kestra_init.templating.git import GitOutcome
+
+Progress = Callable[[str], None]
+
+# What the summary says about the files of our template.
+_DESCRIPTIONS = {
+    "docker-compose.yml": "the stack: {stack}",
+    ENV_FILE: "secrets (mode 600, git-ignored)",
+    ENV_EXAMPLE_FILE: "the same variables, without secrets",
+    "flows/hello_world.yml": "inputs, outputs, a schedule, defaults",
+    "flows/python_outputs.yml": "a Python script returning outputs",
+    "flows/kestra_api.yml": "a task calling Kestra's own API",
+    ".devcontainer/devcontainer.json": "Codespaces: opens with Kestra running",
+    ".github/workflows/validate-flows.yml": "CI: validates the flows",
+    "README.md": "how to start, use and change it",
+    ANSWERS_FILE: "your answers, for kestra-init update",
+}
+
+
+@dataclass(frozen=True)
+class CreatedFile:
+    path: str  # relative to the project, POSIX style
+    what: str
+
+
+@dataclass(frozen=True)
+class NewResult:
+    root: Path
+    template: str  # where the template came from, for people
+    template_commit: str | None  # the template version recorded for update
+    answers: dict[str, Any]  # the answers, secrets left out
+    files: list[CreatedFile]
+    env_created: bool  # False when --force kept an .env that was already there
+    git: GitOutcome
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ui_port(self) -> int:
+        return int(self.answers.get("kestra_port") or 8080)
+
+    @property
+    def admin_email(self) -> str:
+        return str(self.answers.get("admin_email") or "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "template": self.template,
+            "template_commit": self.template_commit,
+            "answers": self.answers,
+            "files": [{"path": f.path, "what": f.what} for f in self.files],
+            "env_created": self.env_created,
+            "git": {"status": self.git.status, "detail": self.git.detail},
+            "warnings": self.warnings,
+        }
+
+
+def create_project(
+    destination: Path,
+    *,
+    data: Sequence[str] = (),
+    defaults: bool = False,
+    force: bool = False,
+    git: bool = True,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+    interactive: bool | None = None,
+    progress: Progress = lambda _message: None,
+) -> NewResult:
+    from kestra_init.templating.answers import load_questions, parse_data
+    from kestra_init.templating.source import CONFIG_FILE, packaged_template_dir
+
+    root = Path(os.path.abspath(destination.expanduser()))
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    _check_destination(root, force=force)
+
+    own_template = template is None
+    template_dir = packaged_template_dir() if own_template else _local_dir(template)
+    questions = load_questions(template_dir / CONFIG_FILE) if template_dir else {}
+    answers_given = parse_data(data, questions)
+    if not defaults and not interactive:
+        raise UsageError(
+            "There is no terminal to ask the template's questions",
+            "Input is not an interactive terminal (a pipe, a file or CI).",
+            "add --defaults to take the default answers, and --data KEY=VALUE "
+            "for each one to change",
+        )
+
+    warnings: list[str] = []
+    if own_template:
+        progress("Preparing the template")
+        src_path, ref, label = _own_template_source(template_dir, vcs_ref, warnings)
+    else:
+        src_path, ref, label = str(template), vcs_ref, str(template)
+
+    existed = root.exists()
+    before = set(os.listdir(root)) if existed else set()
+    # --force writes into a folder that holds files, but never over them.
+    keep = sorted(_files_under(root)) if existed else []
+    # While Copier asks its questions the spinner must stop (an empty message).
+    progress("" if interactive and not defaults else f"Rendering {root.name}")
+    from kestra_init.templating.render import copy_template
+
+    try:
+        answers = copy_template(
+            src_path=src_path,
+            dst=root,
+            vcs_ref=ref,
+            data=answers_given,
+            defaults=defaults,
+            overwrite=force,
+            interactive=interactive,
+            keep=keep,
+        )
+        env_created = _write_env(root, answers, own_template, warnings, progress)
+    except BaseException:
+        _remove_created(root, existed, before)
+        raise
+    # The files the template would have written (.env has its own warning).
+    kept = [p for p in keep if p != ENV_FILE and (p in _DESCRIPTIONS or p == ".gitignore")]
+    if kept:
+        warnings.append(
+            "kept your own " + ", ".join(kept) + " (the template's version was not written)"
+        )
+
+    outcome = _first_commit(root, progress) if git else GitOutcome("skipped", "--no-git")
+    if outcome.status == "failed":
+        warnings.append(
+            f"git could not make the first commit ({outcome.detail}); "
+            "commit the files yourself before running kestra-init update"
+        )
+
+    public = _public_answers(answers, questions)
+    return NewResult(
+        root=root,
+        template=label,
+        template_commit=_recorded_commit(root),
+        answers=public,
+        files=_created_files(root, before, answers),
+        env_created=env_created,
+        git=outcome,
+        warnings=warnings,
+    )
+
+
+# Steps ---------------------------------------------------------------------------
+
+
+def _check_destination(root: Path, *, force: bool) -> None:
+    """Refuse, before anything is written, a destination we must not or cannot write."""
+    if root.exists() and not root.is_dir():
+        raise UsageError(
+            f"{root} exists and is not a folder",
+            "kestra-init new creates a project folder.",
+            "choose a path that does not exist yet, or an empty folder",
+        )
+    if root.is_dir():
+        # A clone of an empty repository (only .git) counts as empty.
+        entries = sorted(name for name in os.listdir(root) if name != ".git")
+        if entries and not force:
+            shown = ", ".join(entries[:5]) + (" ..." if len(entries) > 5 else "")
+            raise UsageError(
+                f"{root} is not empty (it holds {shown})",
+                "kestra-init new writes its files into an empty or new folder, so that "
+                "nothing of yours is overwritten.",
+                "choose a new folder name, or add --force to write the template's files "
+                "into this one (files already there, .env included, are kept as they are)",
+            )
+        target = root
+    else:
+        target = root.parent
+        while not target.exists():
+            target = target.parent
+        if not target.is_dir():
+            raise EnvironmentProblem(
+                f"Cannot create {root}",
+                f"{target} is a file, not a folder.",
+                "choose a path whose parent folders are folders",
+            )
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise EnvironmentProblem(
+            f"Cannot create {root}",
+            f"{target} is not writable for you.",
+            "choose a folder you can write to (for example under your home folder)",
+        )
+
+
+def _own_template_source(
+    template_dir: Path, vcs_ref: str | None, warnings: list[str]
+) -> tuple[str, str | None, str]:
+    from kestra_init.templating.cache import CacheUnavailable, sync_packaged_template
+
+    try:
+        cached = sync_packaged_template(template_dir, __version__)
+    except CacheUnavailable as error:
+        warnings.append(
+            f"the template cache could not be used ({error}), so this project cannot be "
+            "updated with kestra-init update; install git, or set XDG_CACHE_HOME to a "
+            "writable folder, and run kestra-init new again if you need updates"
+        )
+        return str(template_dir), None, f"kestra-init {__version__} (packaged files)"
+    return cached.src_path, vcs_ref or cached.ref, f"kestra-init {__version__}"
+
+
+def _local_dir(template: str) -> Path | None:
+    """The template's folder when it is a local one (to read its questions)."""
+    path = Path(template).expanduser()
+    return path if path.is_dir() else None
+
+
+def _write_env(
+    root: Path, answers: dict[str, Any], own_template: bool, warnings: list[str], progress: Progress
+) -> bool:
+    from kestra_init.env_setup import create_env_file
+
+    if (root / ENV_FILE).exists():
+        warnings.append(".env was already there and was kept as it is (it is never overwritten)")
+        return False
+    if not (root / ENV_EXAMPLE_FILE).is_file():
+        if own_template:
+            raise EnvironmentProblem(
+                f"The template did not produce {ENV_EXAMPLE_FILE}",
+                "kestra-init's template is incomplete.",
+                "reinstall kestra-init",
+            )
+        return False
+    progress("Writing .env with fresh secrets")
+    create_env_file(
+        root,
+        admin_password=str(answers.get("admin_password") or "") or None,
+        admin_email=str(answers.get("admin_email") or "") or None,
+    )
+    return True
+
+
+def _first_commit(root: Path, progress: Progress) -> GitOutcome:
+    from kestra_init.templating.git import git_available, init_and_commit, work_tree_of
+
+    if not git_available():
+        return GitOutcome("no-git", "git is not installed")
+    top = work_tree_of(root)
+    if top is not None:
+        # The folder already belongs to a repository (a clone, a monorepo): its
+        # commits are the owner's to make.
+        return GitOutcome("existing-repo", str(top))
+    progress("Making the first git commit")
+    return init_and_commit(root, f"New Kestra project (kestra-init {__version__})")
+
+
+def _public_answers(answers: dict[str, Any], questions: dict[str, Any]) -> dict[str, Any]:
+    """The answers safe to show: never a secret one, never Copier's internals."""
+    if questions:
+        return {k: v for k, v in answers.items() if k in questions and not questions[k].secret}
+    plain = (str, int, float, bool, list, type(None))
+    return {
+        k: v
+        for k, v in answers.items()
+        if not k.startswith("_") and "password" not in k.lower() and isinstance(v, plain)
+    }
+
+
+def _remove_created(root: Path, existed: bool, before: set[str]) -> None:
+    if not existed:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for name in set(os.listdir(root)) - before:
+        path = root / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _recorded_commit(root: Path) -> str | None:
+    import yaml
+
+    try:
+        data = yaml.safe_load((root / ANSWERS_FILE).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    commit = data.get("_commit") if isinstance(data, dict) else None
+    return str(commit) if commit else None
+
+
+def _created_files(root: Path, before: set[str], answers: dict[str, Any]) -> list[CreatedFile]:
+    stack = f"Kestra {answers.get('kestra_image_tag', '')}"
+    if answers.get("database") == "postgres":
+        stack += " + " + str(answers.get("postgres_image", "postgres")).replace(":", " ")
+    elif answers.get("database") == "h2":
+        stack += " with H2 inside"
+    files: list[CreatedFile] = []
+    for path in sorted(_walk(root)):
+        relative = path.relative_to(root).as_posix()
+        if relative.split("/", 1)[0] in before:
+            continue  # was there before (--force): not created by this run
+        what = _DESCRIPTIONS.get(relative, "")
+        files.append(CreatedFile(relative, what.format(stack=stack)))
+    return files
+
+
+def _files_under(root: Path) -> list[str]:
+    return [path.relative_to(root).as_posix() for path in _walk(root)]
+
+
+def _walk(root: Path):  # type: ignore[no-untyped-def]
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            yield Path(dirpath) / name

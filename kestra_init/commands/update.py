@@ -1,0 +1,262 @@
+"""`kestra-init update`: merge the template's changes into a generated project.
+
+Copier renders the project's recorded template version and the new one, and
+applies the difference to the project (a 3-way merge), so the user's edits
+survive. It needs a clean git work tree, the answers file, and the recorded
+template version; each missing piece is refused with a clear fix. ``.env`` is
+not a template file, so the merge never touches it; we still compare it before
+and after, as a last guard for the user's secrets.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kestra_init import __version__
+from kestra_init.errors import EnvironmentProblem, UsageError
+from kestra_init.exit_codes import ExitCode
+from kestra_init.project import ANSWERS_FILE, ENV_FILE, Project, find_project
+
+Progress = Callable[[str], None]
+# Copier's inline conflict markers (copier 9.x).
+_CONFLICT_MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    root: Path
+    old_version: str | None
+    new_version: str | None
+    changes: list[tuple[str, str]]  # (modified|added|deleted|..., path)
+    conflicts: list[str]  # paths left with conflict markers or a .rej file
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        # Conflicts are findings: the update ran, and the user has merging to do.
+        return ExitCode.FINDINGS if self.conflicts else ExitCode.OK
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "old_version": self.old_version,
+            "new_version": self.new_version,
+            "changes": [{"status": s, "path": p} for s, p in self.changes],
+            "conflicts": self.conflicts,
+            "warnings": self.warnings,
+        }
+
+
+def update_project(
+    project_dir: Path | None = None,
+    *,
+    data: Sequence[str] = (),
+    defaults: bool = False,
+    vcs_ref: str | None = None,
+    conflict: Literal["inline", "rej"] = "inline",
+    interactive: bool | None = None,
+    progress: Progress = lambda _message: None,
+) -> UpdateResult:
+    from kestra_init.templating.answers import load_questions, parse_data
+    from kestra_init.templating.source import CONFIG_FILE, packaged_template_dir
+
+    project = find_project(project_dir)
+    assert project is not None  # required=True raises instead
+    root = project.root
+    recorded = _recorded(project)
+    _check_git(root)
+
+    own_template = _is_ours(recorded.get("_src_path"))
+    questions = load_questions(packaged_template_dir() / CONFIG_FILE) if own_template else {}
+    answers_given = parse_data(data, questions)
+    if "admin_password" in questions and "admin_password" not in answers_given:
+        # A secret answer is never recorded, so Copier would ask it again; it
+        # only ever feeds .env, which an update leaves alone.
+        answers_given["admin_password"] = ""
+
+    ref = vcs_ref
+    if own_template:
+        progress("Preparing the template")
+        ref = vcs_ref or _sync_cache(recorded)
+
+    env_before = _snapshot(root / ENV_FILE)
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    # Copier may ask the questions the template added: no spinner over them.
+    progress("" if interactive and not defaults else "Merging the template's changes")
+    from kestra_init.templating.render import update_project as copier_update
+
+    copier_update(
+        root=root,
+        vcs_ref=ref,
+        data=answers_given,
+        defaults=defaults or not interactive,
+        interactive=interactive,
+        conflict=conflict,
+    )
+    warnings = _guard_env(root / ENV_FILE, env_before)
+
+    from kestra_init.templating.git import changed_files
+
+    changes = changed_files(root)
+    return UpdateResult(
+        root=root,
+        old_version=_str_or_none(recorded.get("_commit")),
+        new_version=_str_or_none(Project(root).answers.get("_commit")),
+        changes=changes,
+        conflicts=_conflicts(root, changes),
+        warnings=warnings,
+    )
+
+
+# Checks --------------------------------------------------------------------------
+
+
+def _recorded(project: Project) -> dict[str, Any]:
+    if not project.answers_path.is_file():
+        raise UsageError(
+            f"{project.root} has no {ANSWERS_FILE}",
+            "kestra-init update needs the answers the project was made with; "
+            "the file is missing (deleted, or the project was not made by kestra-init new).",
+            f"restore it from git (git checkout -- {ANSWERS_FILE}), or make a new project "
+            "with kestra-init new and move your flows into it",
+        )
+    answers = project.answers
+    if not answers.get("_src_path"):
+        raise UsageError(
+            f"{ANSWERS_FILE} does not say which template made this project",
+            "Its _src_path entry is missing or empty.",
+            f"restore {ANSWERS_FILE} from git",
+        )
+    if not answers.get("_commit"):
+        raise UsageError(
+            "This project records no template version, so it cannot be updated",
+            "It was made from the template's plain files (git was missing or the template "
+            f"cache could not be written), and {ANSWERS_FILE} has no _commit entry.",
+            "make a new project with kestra-init new (with git installed) and copy your "
+            "flows into it; that one can be updated",
+        )
+    return answers
+
+
+def _check_git(root: Path) -> None:
+    from kestra_init.templating.git import git_available, uncommitted_files, work_tree_of
+
+    if not git_available():
+        raise EnvironmentProblem(
+            "kestra-init update needs git, which is not installed",
+            "The update merges template changes with your committed files.",
+            "install git (e.g. sudo apt-get install git), then run kestra-init update again",
+        )
+    if work_tree_of(root) is None:
+        raise UsageError(
+            f"{root} is not in a git repository",
+            "The update merges template changes with your committed files, so they must be in git.",
+            "run: git init && git add -A && git commit -m 'Kestra project', "
+            "then kestra-init update",
+        )
+    dirty = uncommitted_files(root)
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        raise UsageError(
+            "The project has uncommitted changes, so it cannot be updated safely",
+            f"Changed or new files: {shown}. The update's own changes would mix with them.",
+            "commit them (git add -A && git commit) or stash them (git stash -u), "
+            "then run kestra-init update again",
+        )
+
+
+def _is_ours(src_path: object) -> bool:
+    from kestra_init.templating.cache import is_template_cache
+
+    return isinstance(src_path, str) and is_template_cache(src_path)
+
+
+def _sync_cache(recorded: dict[str, Any]) -> str:
+    """Bring the template cache up to date; check it holds the project's old version."""
+    from kestra_init.templating.cache import CacheUnavailable, has_revision, sync_packaged_template
+    from kestra_init.templating.source import packaged_template_dir
+
+    try:
+        cached = sync_packaged_template(packaged_template_dir(), __version__)
+    except CacheUnavailable as error:
+        raise EnvironmentProblem(
+            "The template cache cannot be used",
+            str(error) + ".",
+            "install git and make sure the cache folder is writable "
+            "(or set XDG_CACHE_HOME to a writable folder)",
+        ) from error
+    recorded_repo = Path(str(recorded["_src_path"])).expanduser()
+    old = str(recorded.get("_commit") or "")
+    if recorded_repo != cached.repo:
+        raise UsageError(
+            f"This project records its template at {recorded['_src_path']}, "
+            f"but this kestra-init keeps it at {cached.src_path}",
+            "The two template caches differ (XDG_CACHE_HOME or the home folder changed).",
+            "run kestra-init update with the same XDG_CACHE_HOME as when the project was made",
+        )
+    if not old or not has_revision(cached.repo, old):
+        raise UsageError(
+            f"The template version this project was made with ({old or 'unknown'}) "
+            "is not in this machine's template cache",
+            "An update rebuilds that version to merge its changes with yours; this machine "
+            "never had it (the project was made elsewhere, or by a development copy).",
+            _missing_version_fix(old),
+        )
+    return cached.ref
+
+
+def _missing_version_fix(old: str) -> str:
+    import re
+
+    # A released version is a plain tag such as 0.2.0; a development copy
+    # records `git describe` output (0.2.0-3-gabc1234), which no release has.
+    if not re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?", old):
+        return (
+            "run kestra-init update on the machine that made the project; or set _src_path "
+            f"in {ANSWERS_FILE} to a git copy of the template that holds {old}, commit, "
+            "and run kestra-init update --vcs-ref REF"
+        )
+    return (
+        f"run `pipx run kestra-init=={old} update` once (that version adds itself to the "
+        "cache and changes nothing), then run kestra-init update again"
+    )
+
+
+def _snapshot(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _guard_env(path: Path, before: bytes | None) -> list[str]:
+    if before is None or _snapshot(path) == before:
+        return []
+    # Never expected (the template has no .env); restore the user's file as it was.
+    path.write_bytes(before)
+    path.chmod(0o600)
+    return [".env was changed during the update and has been restored as it was"]
+
+
+def _conflicts(root: Path, changes: list[tuple[str, str]]) -> list[str]:
+    found = []
+    for _status, relative in changes:
+        path = root / relative
+        if relative.endswith(".rej"):
+            found.append(relative)
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except (OSError, IsADirectoryError):
+            continue
+        if any(marker in text for marker in _CONFLICT_MARKERS):
+            found.append(relative)
+    return found
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value else None

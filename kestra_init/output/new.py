@@ -1,0 +1,122 @@
+"""What `kestra-init new` prints: a short table of what was made, then next steps."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from kestra_init.commands.new import NewResult
+from kestra_init.exit_codes import ExitCode
+
+
+@contextlib.contextmanager
+def progress() -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the current step; an empty step hides it.
+
+    Hidden while Copier asks its questions, which it draws on the same
+    terminal. Nothing at all when stderr is not a terminal: the work takes a
+    second or two and needs no log lines.
+    """
+    from kestra_init.output.console import err
+
+    console = err()
+    if not console.is_terminal:
+        yield lambda _message: None
+        return
+    status = console.status("Starting", spinner="dots")
+    running = False
+
+    def show(message: str) -> None:
+        nonlocal running
+        if not message:
+            if running:
+                status.stop()
+                running = False
+            return
+        status.update(message)
+        if not running:
+            status.start()
+            running = True
+
+    try:
+        yield show
+    finally:
+        if running:
+            status.stop()
+
+
+def render(result: NewResult, *, as_json: bool = False) -> ExitCode:
+    from kestra_init.output.console import print_json
+
+    if as_json:
+        print_json(result.as_dict())
+        return ExitCode.OK
+    _render_text(result)
+    return ExitCode.OK
+
+
+def _render_text(result: NewResult) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from kestra_init.codespaces import public_url
+    from kestra_init.output.console import err, out
+
+    console = out()
+    console.print(f"[bold green]Created[/bold green] {escape(str(result.root))}")
+    table = Table(box=None, show_header=False, pad_edge=True, padding=(0, 2))
+    table.add_column("path", style="cyan", no_wrap=True)
+    table.add_column("what")
+    for item in result.files:
+        if item.what:  # the files a person needs to know about
+            table.add_row(item.path, item.what)
+    console.print(table)
+
+    template = result.template
+    if result.template_commit and result.template_commit not in template:
+        template += f" (version {result.template_commit})"
+    console.print(f"  template  {escape(template)}")
+    console.print("  git       " + escape(_git_line(result)))
+
+    for warning in result.warnings:
+        err().print(f"[yellow]Warning:[/yellow] {escape(warning)}")
+
+    where = _relative(result.root)
+    url = public_url(result.ui_port)
+    console.print("\n[bold]Next steps[/bold]")
+    cd = f"cd {_shell_quote(where)} && " if where != "." else ""
+    console.print(f"  {cd}kestra-init up", highlight=False)
+    console.print(f"  then open {url}", highlight=False)
+    console.print(
+        f"  log in as {escape(result.admin_email)}; the password is KESTRA_ADMIN_PASSWORD in .env",
+        highlight=False,
+    )
+
+
+def _git_line(result: NewResult) -> str:
+    outcome = result.git
+    if outcome.status == "committed":
+        return f"first commit {outcome.detail}"
+    if outcome.status == "skipped":
+        return "not initialised (--no-git); `kestra-init update` needs the project in git"
+    if outcome.status == "existing-repo":
+        return f"inside the repository {outcome.detail}: commit the new files yourself"
+    if outcome.status == "no-git":
+        return "git is not installed: install it and commit the files to use `kestra-init update`"
+    return f"the first commit failed: {outcome.detail}"
+
+
+def _relative(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _shell_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)

@@ -1,0 +1,204 @@
+"""Copier's copy and update, with its failures turned into our error categories.
+
+copier is imported inside the functions: it costs a few tenths of a second and
+only `new` and `update` need it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from kestra_init.errors import EnvironmentProblem, UsageError
+
+# Copier's own words when an answer breaks a rule (copier 9.x, _user_data.py).
+_VALIDATION_RE = re.compile(r"^Validation error for question '(?P<name>[^']+)': (?P<why>.*)$", re.S)
+_CHOICE_RE = re.compile(r"^Invalid choice for '(?P<name>[^']+)': (?P<why>.*)$", re.S)
+_REQUIRED_RE = re.compile(r'^Question "(?P<name>[^"]+)" is required$')
+
+
+def copy_template(
+    *,
+    src_path: str,
+    dst: Path,
+    vcs_ref: str | None,
+    data: Mapping[str, Any],
+    defaults: bool,
+    overwrite: bool,
+    interactive: bool,
+    keep: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Render the template into ``dst``; return every answer, secret ones included.
+
+    ``keep``: paths (relative to ``dst``) that must not be written, even when the
+    template has a file of that name.
+    """
+    from copier import run_copy
+
+    with _copier_errors(interactive=interactive, source=src_path, given=data):
+        worker = run_copy(
+            src_path,
+            dst,
+            data=dict(data),
+            vcs_ref=vcs_ref,
+            settings=_settings(),
+            defaults=defaults,
+            overwrite=overwrite,
+            quiet=True,
+            unsafe=False,
+            cleanup_on_error=True,
+            skip_if_exists=[_literal_pattern(path) for path in keep],
+        )
+    return dict(worker.answers.combined)
+
+
+def update_project(
+    *,
+    root: Path,
+    vcs_ref: str | None,
+    data: Mapping[str, Any],
+    defaults: bool,
+    interactive: bool,
+    conflict: Literal["inline", "rej"] = "inline",
+) -> dict[str, Any]:
+    """Copier's update of ``root`` (3-way merge); return the answers it recorded.
+
+    The template is the one the answers file records (``_src_path``): Copier
+    rebuilds the old version from it too, so there is no other source to pass.
+    """
+    from copier import run_update
+    from copier.errors import UserMessageError
+
+    try:
+        with _copier_errors(interactive=interactive, source="the recorded template", given=data):
+            worker = run_update(
+                root,
+                data=dict(data),
+                vcs_ref=vcs_ref,
+                settings=_settings(),
+                defaults=defaults,
+                overwrite=True,
+                quiet=True,
+                conflict=conflict,
+                skip_answered=True,
+                unsafe=False,
+            )
+    except UserMessageError as error:
+        raise UsageError(
+            "Copier could not update this project",
+            str(error),
+            "do what Copier's message says, then run kestra-init update again",
+        ) from error
+    return dict(worker.answers.combined)
+
+
+def _literal_pattern(path: str) -> str:
+    """A gitignore-style pattern matching exactly ``path`` (Copier's skip_if_exists)."""
+    escaped = "".join("\\" + c if c in "[]*?!#\\ " else c for c in path)
+    return "/" + escaped
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    # Copier's user settings file (~/.config/copier) would change defaults and
+    # trust behind the user's back; kestra-init answers come from its options only.
+    from copier.settings import Settings
+
+    return Settings()
+
+
+@contextlib.contextmanager
+def _copier_errors(*, interactive: bool, source: str, given: Mapping[str, Any]) -> Iterator[None]:
+    from copier.errors import (
+        CopierAnswersInterrupt,
+        InteractiveSessionError,
+        UnsafeTemplateError,
+        UserMessageError,
+    )
+    from plumbum import ProcessExecutionError
+
+    with warnings.catch_warnings():
+        # Copier warns about dirty local templates and the like on stderr; our
+        # own summary says what matters.
+        warnings.simplefilter("ignore")
+        try:
+            yield
+        except CopierAnswersInterrupt as error:
+            raise KeyboardInterrupt from error
+        except InteractiveSessionError as error:
+            raise UsageError(
+                "There is no terminal to ask the template's questions",
+                "kestra-init was not run from an interactive terminal (input is a pipe or a file).",
+                "add --defaults, and --data KEY=VALUE for each answer you want to change",
+            ) from error
+        except UnsafeTemplateError as error:
+            raise UsageError(
+                f"The template {source} wants to run commands or load Jinja extensions",
+                "kestra-init never runs code from a template.",
+                "use a template without tasks, or run `copier copy --trust` yourself",
+            ) from error
+        except ProcessExecutionError as error:
+            raise UsageError(
+                f"The template {source} could not be fetched",
+                _last_line(str(error.stderr) or str(error)),
+                "check the --template address and the --vcs-ref tag or commit",
+            ) from error
+        except UserMessageError:
+            raise
+        except ValueError as error:
+            raise _answer_error(
+                error, interactive=interactive, source=source, given=given
+            ) from error
+        except PermissionError as error:
+            raise EnvironmentProblem(
+                f"Cannot write {error.filename or 'the project folder'}",
+                "Permission denied.",
+                "choose a folder you can write to, or fix its permissions",
+            ) from error
+        except OSError as error:
+            if error.filename is None:
+                raise
+            raise EnvironmentProblem(
+                f"Cannot write {error.filename}",
+                error.strerror or str(error),
+                "choose another folder (one you can write to, on a disk with free space)",
+            ) from error
+
+
+def _answer_error(
+    error: ValueError, *, interactive: bool, source: str, given: Mapping[str, Any]
+) -> Exception:
+    message = str(error).strip()
+    for pattern in (_VALIDATION_RE, _CHOICE_RE, _REQUIRED_RE):
+        match = pattern.match(message)
+        if match:
+            name = match.group("name")
+            why = match.groupdict().get("why") or f"{name} has no default and no answer."
+            fix = f"pass an allowed value with --data {name}=VALUE"
+            if interactive:
+                fix += ", or run without it and answer the prompt"
+            what = f"The answer to {name!r} is not allowed"
+            if name in given and name != "admin_password":  # never echo a secret
+                what = f"--data {name}={_shown(given[name])} is not allowed"
+            elif name in given:
+                what = f"The {name} given with --data is not allowed"
+            return UsageError(what, why.strip(), fix)
+    if "Local template must be a directory" in message or "not a git" in message.lower():
+        return UsageError(
+            f"The template {source} was not found",
+            "It is neither a folder holding copier.yml nor a git repository.",
+            "check the --template path or URL",
+        )
+    return error
+
+
+def _shown(value: Any) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else text
