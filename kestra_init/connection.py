@@ -1,0 +1,196 @@
+"""Where Kestra is and who we are to it: the settings every API command shares.
+
+Resolved in this order, first found wins:
+
+1. the flags ``--server``, ``--username``, ``--password``, ``--api-token``;
+2. the variables ``KESTRA_URL``, ``KESTRA_USERNAME``, ``KESTRA_PASSWORD``,
+   ``KESTRA_API_TOKEN`` (how CI deploys to a remote Kestra);
+3. the project's ``.env`` (``KESTRA_PORT``, ``KESTRA_ADMIN_EMAIL``,
+   ``KESTRA_ADMIN_PASSWORD``);
+4. ``http://localhost:8080``.
+
+The project's own credentials are only sent to the project's own server: when
+the URL comes from a flag or ``KESTRA_URL``, the username and password must come
+from flags or variables too, so local secrets never travel to another host.
+Inside a codespace the API is still reached on localhost; only links meant for
+a browser use the forwarded URL (``ui_url``).
+
+Nothing here imports httpx: the CLI builds a ``Connection`` before it knows
+whether a request will be made.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from kestra_init.errors import UsageError
+
+if TYPE_CHECKING:
+    from kestra_init.project import Project
+
+DEFAULT_URL = "http://localhost:8080"
+TENANT = "main"  # the open-source edition has this one tenant (Kestra 0.23 and later)
+
+ENV_URL = "KESTRA_URL"
+ENV_USERNAME = "KESTRA_USERNAME"
+ENV_PASSWORD = "KESTRA_PASSWORD"
+ENV_API_TOKEN = "KESTRA_API_TOKEN"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach one Kestra server, and where each setting came from."""
+
+    url: str  # the server's root, e.g. http://localhost:8080 (no /api/v1)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    api_token: str | None = field(default=None, repr=False)
+    tenant: str = TENANT
+    # setting name ("url", "username", "password", "api_token") -> where it came
+    # from, e.g. "--server", "KESTRA_URL", ".env KESTRA_ADMIN_EMAIL", "default".
+    sources: Mapping[str, str] = field(default_factory=dict)
+    # True when the URL is the local project's (or the default): browser links
+    # then go through codespaces.public_url.
+    local: bool = True
+    ui_port: int | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/v1/{self.tenant}"
+
+    def source(self, setting: str) -> str:
+        return self.sources.get(setting, "unknown")
+
+    def ui_url(self, environ: Mapping[str, str] | None = None) -> str:
+        """The server's root as a person's browser should open it."""
+        if self.local and self.ui_port:
+            from kestra_init.codespaces import public_url
+
+            return public_url(self.ui_port, environ)
+        return self.url
+
+    def execution_link(
+        self,
+        namespace: str,
+        flow_id: str,
+        execution_id: str,
+        environ: Mapping[str, str] | None = None,
+    ) -> str:
+        where = f"{namespace}/{flow_id}/{execution_id}"
+        return f"{self.ui_url(environ)}/ui/{self.tenant}/executions/{where}"
+
+    def describe_credentials(self) -> str:
+        """Which credentials are sent and where they came from, never their value."""
+        if self.api_token:
+            return f"an API token (from {self.source('api_token')})"
+        if self.username and self.password:
+            return (
+                f"the username {self.username} (from {self.source('username')}) and a password "
+                f"(from {self.source('password')})"
+            )
+        if self.username:
+            return f"the username {self.username} (from {self.source('username')}) and no password"
+        return "no credentials"
+
+
+def normalise_url(raw: str, origin: str) -> str:
+    """The server root from what a person typed: scheme required, API suffixes removed."""
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"'{raw}' (from {origin}) is not a Kestra URL",
+            "It must start with http:// or https:// and name a host, like http://localhost:8080.",
+            f"fix {origin} (for example --server http://localhost:8080)",
+        )
+    # People often paste the API's address; keep only the server's root.
+    for suffix in (f"/api/v1/{TENANT}", "/api/v1", "/ui"):
+        if url.endswith(suffix):
+            url = url[: -len(suffix)]
+            break
+    return url
+
+
+def resolve_connection(
+    project: Project | None,
+    *,
+    server: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    api_token: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    server_option: str = "--server",
+) -> Connection:
+    """The connection settings: flags, then variables, then the project's .env, then defaults.
+
+    ``server_option`` names the URL flag in messages (``validate`` calls it ``--url``).
+    """
+    env = os.environ if environ is None else environ
+    sources: dict[str, str] = {}
+
+    local = False
+    ui_port: int | None = None
+    if server:
+        url, sources["url"] = normalise_url(server, server_option), server_option
+    elif env.get(ENV_URL):
+        url, sources["url"] = normalise_url(env[ENV_URL], ENV_URL), ENV_URL
+    elif project is not None:
+        ui_port = project.ui_port
+        url = f"http://localhost:{ui_port}"
+        sources["url"] = ".env KESTRA_PORT" if project.env.get("KESTRA_PORT") else "the project"
+        local = True
+    else:
+        url, sources["url"], local, ui_port = DEFAULT_URL, "default", True, 8080
+
+    def pick(
+        name: str,
+        flag_value: str | None,
+        flag: str,
+        variable: str,
+        project_value: str | None,
+        project_origin: str,
+    ) -> str | None:
+        if flag_value:
+            sources[name] = flag
+            return flag_value
+        if env.get(variable):
+            sources[name] = variable
+            return env[variable]
+        if local and project is not None and project_value:
+            sources[name] = project_origin
+            return project_value
+        return None
+
+    email_origin = ".env KESTRA_ADMIN_EMAIL"
+    if project is not None and not project.env.get("KESTRA_ADMIN_EMAIL"):
+        email_origin = ".copier-answers.yml admin_email"
+    chosen_username = pick(
+        "username",
+        username,
+        "--username",
+        ENV_USERNAME,
+        project.admin_email if project else None,
+        email_origin,
+    )
+    chosen_password = pick(
+        "password",
+        password,
+        "--password",
+        ENV_PASSWORD,
+        project.admin_password if project else None,
+        ".env KESTRA_ADMIN_PASSWORD",
+    )
+    chosen_token = pick("api_token", api_token, "--api-token", ENV_API_TOKEN, None, "")
+    return Connection(
+        url=url,
+        username=chosen_username,
+        password=chosen_password,
+        api_token=chosen_token,
+        sources=sources,
+        local=local,
+        ui_port=ui_port,
+    )

@@ -1,0 +1,542 @@
+"""The Kestra REST client for the 1.x API (base ``/api/v1/main``), on httpx.
+
+This is the only module that imports httpx, and nothing imported when the CLI
+starts imports it: commands import it inside the functions that make requests.
+
+Retries: with backoff, on connection errors and 5xx answers only, never on a
+4xx. A request that never reached the server (connection refused, connect
+timeout) is always safe to send again. Once a request may have reached the
+server, only idempotent ones are sent again (GET, PUT, DELETE, the bulk
+namespace update, validate, file uploads). Creating a flow is not idempotent:
+after an uncertain failure the client looks at the server first and sends it
+again only if the flow is not there. Starting an execution is never sent twice.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from kestra_init import __version__
+from kestra_init.connection import Connection
+from kestra_init.errors import KestraApiError, KestraError, KestraInitError
+from kestra_init.kestra.errors import (
+    api_error,
+    auth_error,
+    server_message,
+    timeout_error,
+    unreachable_error,
+)
+from kestra_init.kestra.models import Execution, FlowValidation, LogEntry
+from kestra_init.kestra.sse import ServerEvent, iter_events
+
+YAML = {"Content-Type": "application/x-yaml"}
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 3
+# Kestra 1.x's bulk endpoint splits its body on this text wherever it appears.
+BULK_SEPARATOR = "---"
+
+
+class FollowInterrupted(Exception):
+    """The follow stream stopped before the end event (read timeout or dropped connection)."""
+
+    def __init__(self, reason: str, *, quiet: bool = False) -> None:
+        super().__init__(reason)
+        self.quiet = quiet  # True: no event within the read timeout, nothing went wrong
+
+
+class _Uncertain(Exception):
+    """A non-idempotent request failed after it may have reached the server."""
+
+    def __init__(self, error: KestraInitError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _quote(segment: str) -> str:
+    return quote(segment, safe="")
+
+
+def _describe(error: httpx.TransportError) -> str:
+    text = str(error) or type(error).__name__
+    lowered = text.lower()
+    if "connection refused" in lowered:
+        return "connection refused (nothing listens there)"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+        return "the host name does not resolve"
+    if isinstance(error, httpx.ConnectTimeout):
+        return "no answer to the connection attempt"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"the server closed the connection without an answer ({text})"
+    return text
+
+
+class KestraClient:
+    """One Kestra server, through its REST API. Use it as a context manager."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = 5.0,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = 0.3,
+    ) -> None:
+        self.connection = connection
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.requests_made = 0  # every attempt, retries included
+        self._count_lock = threading.Lock()  # sync writes namespaces from several threads
+        headers = {"User-Agent": f"kestra-init/{__version__}"}
+        auth: httpx.Auth | None = None
+        if connection.api_token:
+            headers["Authorization"] = f"Bearer {connection.api_token}"
+        elif connection.username is not None and connection.password is not None:
+            auth = httpx.BasicAuth(connection.username, connection.password)
+        self._http = httpx.Client(
+            base_url=connection.url,
+            auth=auth,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
+            # Loading the CA bundle costs ~0.1 s; a plain-http server never uses it
+            # (redirects are not followed, so a request cannot end up on https).
+            verify=connection.url.startswith("https://"),
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> KestraClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # Plumbing -------------------------------------------------------------------
+    def _count(self) -> None:
+        with self._count_lock:
+            self.requests_made += 1
+
+    def _api(self, *segments: str) -> str:
+        return f"/api/v1/{_quote(self.connection.tenant)}/" + "/".join(segments)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool = True,
+        retry: bool = True,
+        doing: str = "",
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One request with retries; 401/403 raise; other statuses are the caller's."""
+        attempts = (self.retries if retry else 0) + 1
+        doing = doing or f"{method} {path}"
+        last: KestraInitError | None = None
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(min(self.backoff * 2 ** (attempt - 1), 5.0))
+            self._count()
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+                # The request never reached the server: always safe to try again.
+                last = unreachable_error(self.connection, _describe(error))
+                continue
+            except httpx.TimeoutException:
+                last = timeout_error(self.connection, self.timeout, doing)
+                if not idempotent:
+                    raise _Uncertain(last) from None
+                continue
+            except httpx.TransportError as error:
+                last = unreachable_error(self.connection, _describe(error))
+                if not idempotent:
+                    raise _Uncertain(last) from None
+                continue
+            status = response.status_code
+            if status in (401, 403):
+                raise auth_error(self.connection, status)
+            if status >= 500:
+                last = api_error(
+                    method, path, status, server_message(response.content), doing=doing
+                )
+                if not idempotent:
+                    raise _Uncertain(last)
+                continue
+            return response
+        assert last is not None
+        raise last
+
+    @staticmethod
+    def _expect(response: httpx.Response, *statuses: int, doing: str = "") -> httpx.Response:
+        if response.status_code not in statuses:
+            request = response.request
+            raise api_error(
+                request.method,
+                request.url.path,
+                response.status_code,
+                server_message(response.content, response.headers.get("content-type", "")),
+                doing=doing,
+            )
+        return response
+
+    # Server state ------------------------------------------------------------------
+    def configs(self, *, retry: bool = True) -> dict[str, Any]:
+        """``GET /api/v1/configs``: version and setup state (open in 1.x, 401 in 2.0)."""
+        response = self._send("GET", "/api/v1/configs", auth=None, retry=retry)
+        return self._expect(response, 200, doing="reading the server's configuration").json()
+
+    def health(self, management_url: str, *, retry: bool = False) -> dict[str, Any]:
+        """``GET /health`` on the management port: ``{"status": "UP"}`` once ready.
+
+        A server that is starting answers 503 with ``{"status": "DOWN"}``; that is
+        returned, not raised. Failing to connect raises ``KestraUnreachable``.
+        """
+        url = management_url.rstrip("/") + "/health"
+        try:
+            response = self._send("GET", url, auth=None, retry=retry, doing="checking /health")
+        except KestraApiError as error:  # 5xx other than a health answer
+            return {"status": "DOWN", "httpStatus": error.status}
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        data.setdefault("status", "UP" if response.status_code == 200 else "DOWN")
+        data["httpStatus"] = response.status_code
+        return data
+
+    def probe(self, *, retry: bool = True) -> None:
+        """A cheap authenticated call: raises unless Kestra accepts our credentials."""
+        response = self._send(
+            "GET",
+            self._api("flows", "search"),
+            params={"size": 1},
+            retry=retry,
+            doing="checking the credentials",
+        )
+        self._expect(response, 200, doing="checking the credentials")
+
+    # Flows --------------------------------------------------------------------------
+    def search_flows(
+        self,
+        *,
+        query: str | None = None,
+        namespace: str | None = None,
+        page: int = 1,
+        size: int = 100,
+    ) -> tuple[list[dict[str, Any]], int]:
+        params: dict[str, Any] = {"page": page, "size": size, "sort": "id:asc"}
+        if query:
+            params["q"] = query
+        if namespace:
+            params["namespace"] = namespace
+        response = self._send("GET", self._api("flows", "search"), params=params)
+        data = self._expect(response, 200, doing="searching flows").json()
+        return list(data.get("results") or []), int(data.get("total") or 0)
+
+    def find_flow_namespaces(self, flow_id: str) -> list[str]:
+        """The namespaces holding a flow with exactly this id."""
+        found: list[str] = []
+        page = 1
+        while True:
+            results, total = self.search_flows(query=flow_id, page=page, size=100)
+            found += [f["namespace"] for f in results if f.get("id") == flow_id]
+            if page * 100 >= total or not results:
+                return sorted(set(found))
+            page += 1
+
+    def get_flow(self, namespace: str, flow_id: str) -> dict[str, Any] | None:
+        """The flow with its ``source``, or None when it does not exist."""
+        response = self._send(
+            "GET", self._api("flows", _quote(namespace), _quote(flow_id)), params={"source": "true"}
+        )
+        if response.status_code == 404:
+            return None
+        return self._expect(response, 200, doing=f"reading flow {namespace}.{flow_id}").json()
+
+    def flow_sources(self, namespace: str) -> list[str]:
+        """The stored sources of the flows of ``namespace``, in one request when possible.
+
+        Uses the export endpoint, whose legacy ``namespace`` filter is a prefix:
+        flows of sub-namespaces come too, and the caller keeps the ones it wants.
+        Builds without that endpoint get one request per flow instead.
+        """
+        response = self._send(
+            "GET", self._api("flows", "export", "by-query"), params={"namespace": namespace}
+        )
+        if response.status_code in (404, 405):
+            return self._flow_sources_one_by_one(namespace)
+        self._expect(response, 200, doing=f"reading the flows of namespace {namespace}")
+        if not response.content:
+            return []
+        try:
+            with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+                return [
+                    archive.read(name).decode("utf-8")
+                    for name in archive.namelist()
+                    if not name.endswith("/")
+                ]
+        except zipfile.BadZipFile:
+            # Not the zip Kestra sends (a proxy's page?): ask flow by flow instead.
+            return self._flow_sources_one_by_one(namespace)
+
+    def _flow_sources_one_by_one(self, namespace: str) -> list[str]:
+        response = self._send("GET", self._api("flows", _quote(namespace)))
+        listed = self._expect(response, 200, doing=f"listing namespace {namespace}").json()
+        sources = []
+        for item in listed:
+            flow = self.get_flow(namespace, str(item.get("id")))
+            if flow and flow.get("source") is not None:
+                sources.append(str(flow["source"]))
+        return sources
+
+    def create_flow(
+        self, source: str, *, namespace: str | None = None, flow_id: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /flows``. Knowing the flow's namespace and id makes retries safe."""
+        path = self._api("flows")
+        last: KestraInitError | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(min(self.backoff * 2 ** (attempt - 1), 5.0))
+            try:
+                response = self._send(
+                    "POST", path, idempotent=False, content=source.encode(), headers=YAML
+                )
+            except _Uncertain as uncertain:
+                if namespace is None or flow_id is None:
+                    raise uncertain.error from None
+                # The create may have gone through: look before sending it again.
+                stored = self.get_flow(namespace, flow_id)
+                if stored is None:
+                    last = uncertain.error
+                    continue
+                if str(stored.get("source", "")).strip() == source.strip():
+                    return stored
+                raise uncertain.error from None
+            return self._expect(response, 200, doing="creating a flow").json()
+        assert last is not None
+        raise last
+
+    def update_flow(self, namespace: str, flow_id: str, source: str) -> dict[str, Any] | None:
+        """``PUT /flows/{ns}/{id}``; None when the flow does not exist (Kestra: 404, no body)."""
+        response = self._send(
+            "PUT",
+            self._api("flows", _quote(namespace), _quote(flow_id)),
+            content=source.encode(),
+            headers=YAML,
+        )
+        if response.status_code == 404 and not response.content.strip():
+            return None
+        return self._expect(response, 200, doing=f"updating flow {namespace}.{flow_id}").json()
+
+    def put_flow(
+        self, namespace: str, flow_id: str, source: str, *, exists: bool
+    ) -> dict[str, Any]:
+        """Create or update one flow, whichever the server needs, starting with ``exists``."""
+        if exists:
+            updated = self.update_flow(namespace, flow_id, source)
+            if updated is not None:
+                return updated
+        try:
+            return self.create_flow(source, namespace=namespace, flow_id=flow_id)
+        except KestraApiError as error:
+            if error.status not in (409, 422) or "already exists" not in error.server_message:
+                raise
+        updated = self.update_flow(namespace, flow_id, source)
+        if updated is None:
+            raise api_error("PUT", f"flows/{namespace}/{flow_id}", 404, "the flow vanished")
+        return updated
+
+    def delete_flow(self, namespace: str, flow_id: str) -> bool:
+        """``DELETE /flows/{ns}/{id}``; False when it was not there (or already gone)."""
+        response = self._send("DELETE", self._api("flows", _quote(namespace), _quote(flow_id)))
+        if response.status_code == 404:
+            return False
+        self._expect(response, 204, 200, doing=f"deleting flow {namespace}.{flow_id}")
+        return True
+
+    def update_namespace(
+        self, namespace: str, sources: Sequence[str], *, delete: bool = False
+    ) -> list[dict[str, Any]]:
+        """Create or update many flows of one namespace in one request.
+
+        ``delete`` is sent explicitly: Kestra's API defaults it to true, which
+        deletes every flow of the namespace missing from the body. Sources must
+        not contain ``---`` anywhere (the server splits on it).
+        """
+        if not sources:
+            return []
+        if any(BULK_SEPARATOR in source for source in sources):
+            raise ValueError("a source containing '---' cannot go through the bulk endpoint")
+        body = "\n---\n".join(source.strip() for source in sources)
+        response = self._send(
+            "POST",
+            self._api("flows", _quote(namespace)),
+            params={"delete": "true" if delete else "false"},
+            content=body.encode(),
+            headers=YAML,
+            doing=f"writing the flows of namespace {namespace}",
+        )
+        return self._expect(
+            response, 200, doing=f"writing the flows of namespace {namespace}"
+        ).json()
+
+    def validate(self, sources: Sequence[str]) -> list[FlowValidation]:
+        """``POST /flows/validate``: the server's verdict, one item per document sent."""
+        body = "\n---\n".join(source.strip() for source in sources)
+        response = self._send(
+            "POST", self._api("flows", "validate"), content=body.encode(), headers=YAML
+        )
+        data = self._expect(response, 200, doing="validating flows").json()
+        return [FlowValidation.from_json(item) for item in data]
+
+    # Namespace files ------------------------------------------------------------------
+    def namespace_files(self, namespace: str) -> dict[str, bytes]:
+        """Every file of the namespace, by path (``scripts/x.py``), in one request."""
+        response = self._send("GET", self._api("namespaces", _quote(namespace), "files", "export"))
+        if response.status_code == 404:
+            return {}
+        self._expect(response, 200, doing=f"reading the files of namespace {namespace}")
+        if not response.content:
+            return {}
+        try:
+            with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+                return {
+                    name.lstrip("/"): archive.read(name)
+                    for name in archive.namelist()
+                    if not name.endswith("/")
+                }
+        except zipfile.BadZipFile:
+            raise api_error(
+                "GET",
+                response.request.url.path,
+                response.status_code,
+                "the answer is not the zip archive Kestra sends",
+                doing=f"reading the files of namespace {namespace}",
+            ) from None
+
+    def upload_namespace_files(self, namespace: str, files: Mapping[str, bytes]) -> None:
+        """Write files (path -> content) in one request: a zip, which Kestra unpacks."""
+        if not files:
+            return
+        path = self._api("namespaces", _quote(namespace), "files")
+        doing = f"uploading files to namespace {namespace}"
+        if len(files) == 1:
+            ((name, content),) = files.items()
+            # The part's file name must not end in .zip, or Kestra would unpack it.
+            upload = {"fileContent": (PurePosixPath(name).name + ".upload", content)}
+            response = self._send(
+                "POST", path, params={"path": "/" + name.lstrip("/")}, files=upload, doing=doing
+            )
+        else:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, content in sorted(files.items()):
+                    archive.writestr(name.lstrip("/"), content)
+            upload = {"fileContent": ("files.zip", buffer.getvalue())}
+            response = self._send("POST", path, params={"path": "/"}, files=upload, doing=doing)
+        self._expect(response, 200, 204, doing=doing)
+
+    # Executions -----------------------------------------------------------------------
+    def run(
+        self,
+        namespace: str,
+        flow_id: str,
+        *,
+        inputs: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes]] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> Execution:
+        """Start an execution; inputs are form fields, FILE inputs file parts."""
+        parts: list[tuple[str, tuple[str | None, bytes | str]]] = [
+            (name, (None, value)) for name, value in (inputs or {}).items()
+        ]
+        parts += [
+            (name, (filename, content)) for name, (filename, content) in (files or {}).items()
+        ]
+        params = [("labels", f"{key}:{value}") for key, value in (labels or {}).items()]
+        extra: dict[str, Any] = {"files": parts}
+        if not parts:
+            # Kestra's endpoint reads multipart; send an empty form, not no body.
+            extra = {
+                "content": b"--kestra-init--\r\n",
+                "headers": {"Content-Type": "multipart/form-data; boundary=kestra-init"},
+            }
+        doing = f"starting flow {namespace}.{flow_id}"
+        try:
+            response = self._send(
+                "POST",
+                self._api("executions", _quote(namespace), _quote(flow_id)),
+                params=params,
+                idempotent=False,
+                doing=doing,
+                **extra,
+            )
+        except _Uncertain as uncertain:
+            error = uncertain.error
+            error.fix = (
+                "look for a new execution of this flow in Kestra's UI before running it again: "
+                "the request may have started one"
+            )
+            raise error from None
+        return Execution.from_json(self._expect(response, 200, doing=doing).json())
+
+    def execution(self, execution_id: str) -> Execution:
+        response = self._send("GET", self._api("executions", _quote(execution_id)))
+        doing = f"reading execution {execution_id}"
+        return Execution.from_json(self._expect(response, 200, doing=doing).json())
+
+    def logs(self, execution_id: str, *, min_level: str = "INFO") -> list[LogEntry]:
+        response = self._send(
+            "GET", self._api("logs", _quote(execution_id)), params={"minLevel": min_level}
+        )
+        data = self._expect(response, 200, doing=f"reading the logs of {execution_id}").json()
+        return [LogEntry.from_json(item) for item in data]
+
+    def follow(self, execution_id: str, *, read_timeout: float) -> Iterator[ServerEvent]:
+        """The execution's SSE stream: ``start``, ``progress`` (the execution), ``end``.
+
+        Raises ``FollowInterrupted`` when no event comes within ``read_timeout``
+        or the connection drops; ``KestraApiError`` when the server has no stream.
+        """
+        path = self._api("executions", _quote(execution_id), "follow")
+        timeout = httpx.Timeout(self.timeout, read=read_timeout)
+        self._count()
+        try:
+            with self._http.stream(
+                "GET", path, timeout=timeout, headers={"Accept": "text/event-stream"}
+            ) as response:
+                if response.status_code in (401, 403):
+                    raise auth_error(self.connection, response.status_code)
+                if response.status_code != 200:
+                    response.read()
+                    self._expect(response, 200, doing=f"following execution {execution_id}")
+                yield from iter_events(response.iter_lines())
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            raise unreachable_error(self.connection, _describe(error)) from None
+        except httpx.ReadTimeout:
+            raise FollowInterrupted("no event", quiet=True) from None
+        except httpx.TransportError as error:
+            raise FollowInterrupted(_describe(error)) from None
+
+    def kill(self, execution_id: str) -> None:
+        response = self._send("DELETE", self._api("executions", _quote(execution_id), "kill"))
+        self._expect(response, 202, 200, 204, 409, doing=f"killing execution {execution_id}")
+
+
+__all__ = ["FollowInterrupted", "KestraClient", "KestraError"]
