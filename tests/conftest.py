@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures for stacks of stand-in containers on the real engine (standin_project...).
+pytest_plugins = ("tests.standin.fixtures",)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
@@ -105,3 +108,46 @@ def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
     """A user-facing failure must never show a Python traceback."""
     for stream in (result.stdout, result.stderr):
         assert "Traceback (most recent call last)" not in stream, stream
+
+
+# The fake Kestra server (tests/fake_kestra.py) ---------------------------------
+@pytest.fixture
+def fake_kestra_factory():
+    """Start fake Kestra servers with chosen settings; all are stopped after the test.
+
+    ``fake_kestra_factory(startup_delay=2, error_style="problem", username=...)``
+    takes the keyword arguments of ``tests.fake_kestra.FakeKestra``.
+    """
+    from tests.fake_kestra import FakeKestra
+
+    started: list[FakeKestra] = []
+
+    def start(**settings):
+        settings.setdefault("task_seconds", 0.05)
+        settings.setdefault("quiet", True)
+        server = FakeKestra(**settings).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def fake_kestra(fake_kestra_factory):
+    """A fake Kestra 1.x on 127.0.0.1 (free ports): ``.url``, ``.management_url``,
+    ``.username``/``.password``, ``.requests`` (method, path, query, status),
+    ``.fail()``/``.slow()``/``.drop()`` faults and ``.flows()``."""
+    return fake_kestra_factory()
+
+
+# The template cache of `kestra-init new` ------------------------------------------
+@pytest.fixture(scope="session")
+def template_cache_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for commands that render the template: a private XDG_CACHE_HOME.
+
+    `new` and `update` keep a git repository of the template in the cache folder;
+    tests keep theirs out of ~/.cache. Pass it as ``cli(..., env=template_cache_env)``.
+    """
+    return {"XDG_CACHE_HOME": str(tmp_path_factory.mktemp("xdg-cache"))}

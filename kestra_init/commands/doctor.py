@@ -1,0 +1,159 @@
+"""`kestra-init doctor`: every check `up` makes, and a few more, each with its fix.
+
+Runs everything even after a failure, so one run lists all there is to fix.
+Works outside a project too (then only the machine is checked).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kestra_init.codespaces import in_codespace
+from kestra_init.errors import KestraInitError
+from kestra_init.exit_codes import ExitCode
+from kestra_init.project import Project, find_project
+from kestra_init.stack import checks
+from kestra_init.stack.checks import CheckResult, Status
+
+
+@dataclass(frozen=True)
+class DoctorResult:
+    project_root: Path | None
+    in_codespace: bool
+    checks: list[CheckResult]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.FINDINGS if any(c.failed for c in self.checks) else ExitCode.OK
+
+
+def doctor(
+    *,
+    start: Path | None = None,
+    compose_files: Sequence[Path] = (),
+    environ: Mapping[str, str] | None = None,
+) -> DoctorResult:
+    env = os.environ if environ is None else environ
+    results: list[CheckResult] = []
+    cli = checks.check_docker_cli()
+    results.append(cli)
+    info = None
+    if cli.failed:
+        results.append(checks.skipped("docker-daemon", "Docker daemon reachable", "no docker"))
+        results.append(checks.skipped("docker-compose", "Docker Compose v2", "no docker"))
+    else:
+        daemon, info = checks.check_daemon()
+        results.append(daemon)
+        results.append(checks.check_compose(info))
+
+    project = find_project(start, required=False)
+    codespace = in_codespace(env)
+    if codespace:
+        from kestra_init.stack.codespace_checks import check_docker_in_docker, check_port_forwarded
+
+        results.append(check_docker_in_docker())
+        if project is not None:
+            results.append(check_port_forwarded(project))
+
+    if project is None:
+        results.append(
+            checks.skipped(
+                "project",
+                "Project",
+                "not inside a kestra-init project: only the machine is checked",
+            )
+        )
+        results.append(checks.check_memory(info, "postgres"))
+        return DoctorResult(None, codespace, results)
+
+    results.append(checks.check_env_file(project))
+    docker_ok = not any(r.failed for r in results if r.key.startswith("docker-"))
+    if project.env_path.is_file():
+        results.extend(_stack_checks(project, compose_files, docker_ok))
+    else:  # the compose file reads .env: without it Compose only repeats that it is missing
+        results.append(checks.skipped("compose-config", "Compose files valid", "needs .env"))
+        results.append(checks.skipped("ports", "Ports free", "needs .env"))
+    results.append(checks.check_memory(info, project.database))
+    results.append(_flows_check(project))
+    return DoctorResult(project.root, codespace, results)
+
+
+def _stack_checks(
+    project: Project, compose_files: Sequence[Path], docker_ok: bool
+) -> list[CheckResult]:
+    title_config, title_ports = "Compose files valid", "Ports free"
+    if not docker_ok:
+        return [
+            checks.skipped("compose-config", title_config, "needs Docker"),
+            checks.skipped("ports", title_ports, "needs Docker"),
+        ]
+    from kestra_init.stack.compose import Stack, resolve_settings
+
+    try:
+        stack = Stack(resolve_settings(project, compose_files))
+        config = stack.config()
+        states = stack.states()
+    except KestraInitError as error:
+        return [
+            checks.failed("compose-config", title_config, error),
+            checks.skipped("ports", title_ports, "needs a valid compose configuration"),
+        ]
+    files = ", ".join(path.name for path in stack.settings.files)
+    return [
+        checks.passed("compose-config", title_config, f"{files} (project '{config.name}')"),
+        checks.check_ports(config, states),
+    ]
+
+
+def _flows_check(project: Project) -> CheckResult:
+    """Flows whose Docker-runner tasks call localhost (the task-container trap).
+
+    The validator owns the rule (kestra_init.flows.rules.networking); doctor only
+    keeps its findings, so the two can never disagree.
+    """
+    from kestra_init.flows.lint import validate_paths
+    from kestra_init.flows.rules.networking import (
+        DOCKER_RUNNER_HOST_GATEWAY,
+        DOCKER_RUNNER_LOCALHOST,
+    )
+
+    title = "Task containers reach Kestra"
+    if not project.flows_dir.is_dir():
+        return checks.skipped("flows-networking", title, f"no {project.flows_dir.name}/ folder")
+    rules = {DOCKER_RUNNER_LOCALHOST.id, DOCKER_RUNNER_HOST_GATEWAY.id}
+    found = [d for d in validate_paths([project.flows_dir]).diagnostics if d.rule in rules]
+    if not found:
+        return checks.passed(
+            "flows-networking", title, "no Docker-runner task calls localhost or a service name"
+        )
+    places = "; ".join(f"{_relative(d.path, project.root)}:{d.line}" for d in found[:5]) + (
+        f" and {len(found) - 5} more" if len(found) > 5 else ""
+    )
+    fix = (
+        "In those tasks call http://host.docker.internal:PORT with taskRunner.extraHosts "
+        '["host.docker.internal:host-gateway"], or set taskRunner.networkMode to the compose '
+        "network and call http://kestra:8080, or use the Process task runner; "
+        "`kestra-init validate` shows each finding"
+    )
+    errors = [d for d in found if d.rule == DOCKER_RUNNER_LOCALHOST.id]
+    status = Status.FAILED if errors else Status.WARNING
+    what = (
+        f"{len(errors)} Docker-runner task{'s' if len(errors) > 1 else ''} call localhost or "
+        "a compose service name"
+        if errors
+        else "Docker-runner tasks call host.docker.internal without extraHosts"
+    )
+    return CheckResult("flows-networking", title, status, f"{what}: {places}", fix)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+__all__ = ["DoctorResult", "Status", "doctor"]

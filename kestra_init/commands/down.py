@@ -1,0 +1,57 @@
+"""`kestra-init down`: stop the stack; with --volumes, also delete its data after asking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kestra_init.errors import UsageError
+from kestra_init.project import find_project
+
+# Asked before deleting volumes: gets their names, answers True to go ahead.
+ConfirmVolumes = Callable[[Sequence[str]], bool]
+
+
+@dataclass(frozen=True)
+class DownResult:
+    project_name: str
+    stopped: list[str] = field(default_factory=list)  # containers that were there
+    volumes_deleted: list[str] = field(default_factory=list)
+    volumes_kept: list[str] = field(default_factory=list)
+
+
+def down(
+    *,
+    start: Path | None = None,
+    compose_files: Sequence[Path] = (),
+    volumes: bool = False,
+    confirm: ConfirmVolumes | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> DownResult:
+    """Stop and remove the stack's containers (and network); keep volumes unless asked.
+
+    ``confirm`` is asked before volumes are deleted; None means the user already
+    said yes (``--yes``).
+    """
+    from kestra_init.stack.compose import open_stack
+
+    project = find_project(start)
+    stack = open_stack(project, compose_files)
+    config = stack.config()
+    existing = stack.existing_volumes()
+    if volumes and existing and confirm is not None and not confirm(existing):
+        raise UsageError(
+            "Nothing was stopped or deleted",
+            f"Deleting the volumes ({', '.join(existing)}) was not confirmed.",
+            "Run `kestra-init down` to stop the stack and keep the data, or "
+            "`kestra-init down --volumes --yes` to delete it without asking",
+        )
+    containers = [state.name for state in stack.states().values()]
+    stack.down(volumes=volumes, on_line=on_line)
+    return DownResult(
+        project_name=config.name,
+        stopped=containers,
+        volumes_deleted=existing if volumes else [],
+        volumes_kept=[] if volumes else existing,
+    )

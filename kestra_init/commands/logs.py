@@ -1,0 +1,39 @@
+"""`kestra-init logs`: the stack's log lines, one service or all, optionally followed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from kestra_init.errors import UsageError
+from kestra_init.project import find_project
+
+
+def logs(
+    service: str | None = None,
+    *,
+    start: Path | None = None,
+    compose_files: Sequence[Path] = (),
+    follow: bool = False,
+    tail: int | None = None,
+) -> Iterator[str]:
+    """Log lines as Compose gives them (prefixed by container when several services)."""
+    from kestra_init.stack.compose import open_stack
+
+    if tail is not None and tail < 0:
+        raise UsageError(
+            f"--tail {tail} is not a number of lines",
+            "It counts lines from the end of each service's log.",
+            "Give 0 or more, e.g. --tail 100",
+        )
+    project = find_project(start)
+    stack = open_stack(project, compose_files)
+    services = stack.config().services
+    if service is not None and service not in services:
+        raise UsageError(
+            f"The stack has no service named '{service}'",
+            f"Its services are: {', '.join(services)}.",
+            f"Run `kestra-init logs {services[0] if services else 'SERVICE'}`, or leave the "
+            "name out for every service",
+        )
+    return stack.follow_logs([service] if service else [], follow=follow, tail=tail)

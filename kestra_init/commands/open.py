@@ -1,0 +1,63 @@
+"""`kestra-init open`: the UI's URL, and a browser on it when this machine has one."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kestra_init.codespaces import in_codespace, public_url
+from kestra_init.project import find_project
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    url: str
+    opened: bool
+    reason: str = ""  # why no browser was opened
+
+
+def open_ui(
+    *, start: Path | None = None, launch: bool = True, environ: Mapping[str, str] | None = None
+) -> OpenResult:
+    """The UI URL from the project's settings (forwarded address in a codespace).
+
+    Reads only the project's files: no Docker call, so it answers at once even
+    when the stack is down (the URL is where Kestra will be).
+    """
+    env = os.environ if environ is None else environ
+    project = find_project(start)
+    url = public_url(project.ui_port, env)
+    if not launch:
+        return OpenResult(url, False, "--no-browser")
+    reason = _no_browser_reason(env)
+    if reason:
+        return OpenResult(url, False, reason)
+    import webbrowser
+
+    try:
+        opened = webbrowser.open(url, new=2)
+    except Exception:  # a broken browser setup must not fail the command
+        opened = False
+    return OpenResult(url, opened, "" if opened else "no browser could be started")
+
+
+def _no_browser_reason(env: Mapping[str, str]) -> str:
+    """Why opening a browser would not help here, or "" when it may.
+
+    On a Linux machine without a display, Python's webbrowser falls back to text
+    browsers (lynx, w3m) that would take over the terminal, so we only try when
+    a graphical session or a BROWSER command (VS Code and Codespaces set one,
+    which opens the page on the user's own machine) is there.
+    """
+    if env.get("BROWSER"):
+        return ""
+    if in_codespace(env):
+        return "in a codespace without a BROWSER helper"
+    if sys.platform in ("darwin", "win32"):
+        return ""
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return ""
+    return "no graphical display here"

@@ -1,0 +1,365 @@
+"""`kestra-init up`: from a project folder to "flows loaded, open this URL".
+
+Checks the machine (each failure with its fix), creates `.env` when a fresh
+clone has none, starts the stack with `docker compose up -d` (pulling images
+first, with progress), waits in stages until Kestra answers an authenticated
+call, validates the flows offline and syncs them. On a running stack nothing
+is restarted: it checks, syncs and summarises.
+
+Never silently skips loading: a stage that does not finish in time ends the
+command with a non-zero code, the failing service's last 50 log lines and a hint.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from kestra_init.errors import KestraInitError
+from kestra_init.exit_codes import ExitCode
+from kestra_init.project import Project, find_project
+from kestra_init.stack import checks
+from kestra_init.stack.checks import CheckResult, Status
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from kestra_init.commands.run import RunResult
+    from kestra_init.connection import Connection
+    from kestra_init.flows.diagnostics import Diagnostic
+    from kestra_init.flows.lint import ValidationResult
+    from kestra_init.kestra.client import KestraClient
+    from kestra_init.stack.compose import ServiceState
+    from kestra_init.stack.readiness import StageResult
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 300.0
+SMOKE_FLOW_ID = "hello_world"
+
+Progress = Callable[[Any], None]  # receives CheckResult, StageEvent, PullLine, StepLine
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    compose_files: tuple[Path, ...] = ()
+    timeout: float = DEFAULT_TIMEOUT
+    sync: bool = True
+    pull: bool = False
+    smoke: bool = False
+
+
+@dataclass
+class UpResult:
+    project_root: Path
+    project_name: str
+    ui_url: str
+    login_email: str | None
+    password_location: str  # where the password is, never the password
+    env_created: bool
+    was_running: bool  # the stack was already up: nothing was (re)started
+    services: list[ServiceState] = field(default_factory=list)
+    stages: list[StageResult] = field(default_factory=list)
+    warnings: list[CheckResult] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # offline validation
+    not_loaded: list[Path] = field(default_factory=list)  # files left out for their errors
+    sync: Any = None  # the sync result (kestra_init.flows.sync), None with --no-sync
+    smoke: RunResult | None = None
+
+    @property
+    def error(self) -> Any:
+        """An error that stopped the sync part-way: shown after the summary."""
+        return getattr(self.sync, "error", None)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.not_loaded or (self.sync is not None and not _sync_ok(self.sync)):
+            return ExitCode.FINDINGS
+        if self.smoke is not None:
+            return self.smoke.exit_code  # the codes `kestra-init run` gives
+        return ExitCode.OK
+
+
+def up(
+    *,
+    start: Path | None = None,
+    options: UpOptions | None = None,
+    progress: Progress | None = None,
+) -> UpResult:
+    from kestra_init.stack.compose import Stack, resolve_settings
+    from kestra_init.stack.events import PullLine, StepLine
+    from kestra_init.stack.failures import timed_out
+    from kestra_init.stack.local import local_connection
+    from kestra_init.stack.readiness import BackgroundJob, StageTimeout, run_stages
+    from kestra_init.stack.stages import StackWatch, stage_service, up_stages
+
+    options = options or UpOptions()
+    report: Progress = progress or (lambda event: None)
+    project = find_project(start)
+
+    # What the later steps import (httpx, the validator, sync) loads meanwhile:
+    # the first steps mostly wait for Docker's answers.
+    _in_background(_preload)
+
+    # 1. The machine, the project's .env and its compose files. Each failure stops
+    # here with its fix, in this order. `docker info` (the slowest) runs in a thread
+    # meanwhile: reading .env and `compose config` need no engine.
+    _must_pass(checks.check_docker_cli(), report)
+    daemon_check = _in_background(checks.check_daemon)
+
+    # The .env is made on a fresh clone, then checked against Kestra's rules.
+    env_created = False
+    env_error: KestraInitError | None = None
+    try:
+        if not project.env_path.exists():
+            from kestra_init.env_setup import create_env_file
+
+            create_env_file(project.root)
+            project = Project(project.root)
+            env_created = True
+        env_check = checks.check_env_file(project)
+        stack = Stack(resolve_settings(project, options.compose_files))
+        config = stack.config() if not env_check.failed else None
+    except KestraInitError as error:
+        env_error = error
+    daemon, info = daemon_check.result()
+    _must_pass(daemon, report)
+    _must_pass(checks.check_compose(info), report)
+    if env_error is not None:
+        raise env_error
+    if env_created:
+        report(StepLine(".env created from .env.example with fresh secrets"))
+    _must_pass(env_check, report)
+    assert config is not None
+
+    # 2. What already runs; the ports the stack needs.
+    states = stack.states()
+    _must_pass(checks.check_ports(config, states), report)
+    warnings: list[CheckResult] = []
+    memory = checks.check_memory(info, project.database)
+    report(memory)
+    if memory.status is Status.WARNING:
+        warnings.append(memory)
+    was_running = bool(config.services) and all(
+        name in states and states[name].running for name in config.services
+    )
+
+    # 3. Images: pulled first with progress, so a first run shows what it waits for.
+    if options.pull:
+        stack.pull(on_line=lambda line: report(PullLine(line)))
+    elif not was_running:
+        missing = stack.missing_images()
+        if missing:
+            services = [name for name, image in config.images.items() if image in missing]
+            stack.pull(services, on_line=lambda line: report(PullLine(line)))
+
+    # 4. Start (a no-op for what already runs unchanged) and wait, stage by stage.
+    # The offline validation needs no server: it runs meanwhile, in its own thread.
+    validation = _validate_in_background(project)
+    job = BackgroundJob(lambda on_line: stack.converge(on_line, running=was_running)).start()
+    connection = local_connection(project, config)
+    from kestra_init.kestra.client import KestraClient  # httpx: loaded by _preload by now
+
+    def sleep(seconds: float) -> None:
+        # Wake as soon as `compose up` ends rather than at the next poll.
+        if job.finished.is_set():
+            time.sleep(seconds)
+        else:
+            job.finished.wait(seconds)
+
+    with KestraClient(connection, timeout=3.0, connect_timeout=1.0, retries=0) as probe_client:
+        watch = StackWatch(stack, config, job, probe_client, connection)
+        try:
+            stages = run_stages(
+                up_stages(watch, timeout=options.timeout),
+                timeout=options.timeout,
+                progress=report,
+                sleep=sleep,
+            )
+        except StageTimeout as error:
+            raise timed_out(stack, stage_service(error.stage.key, config), error) from None
+    job.join()
+    job.raise_error()
+
+    result = UpResult(
+        project_root=project.root,
+        project_name=config.name,
+        ui_url=connection.ui_url(project.environ),
+        login_email=project.admin_email,
+        password_location=f"{project.env_path} (KESTRA_ADMIN_PASSWORD)",
+        env_created=env_created,
+        was_running=was_running,
+        services=list(watch.states().values()),
+        stages=stages,
+        warnings=warnings,
+    )
+
+    # 5. The flows: validated offline, then synced. Files with errors are not sent.
+    with KestraClient(connection) as client:
+        _load_flows(project, client, result, options, report, validation.result())
+        if options.smoke:
+            result.smoke = _smoke(project, client, connection, options.timeout, report)
+    return result
+
+
+def _must_pass(result: CheckResult, report: Progress) -> None:
+    report(result)
+    if result.failed and result.error is not None:
+        raise result.error
+
+
+def _load_flows(
+    project: Project,
+    client: KestraClient,
+    result: UpResult,
+    options: UpOptions,
+    report: Progress,
+    validation: ValidationResult | None,
+) -> None:
+    """Report the offline validation, then sync what passed; files with errors are not sent."""
+    from kestra_init.commands.sync import sync_flows
+    from kestra_init.flows.diagnostics import Severity
+    from kestra_init.stack.events import StepLine
+    from kestra_init.stack.readiness import StageEvent, StageStatus
+
+    paths: list[Path] = []
+    if validation is not None:
+        result.diagnostics = list(validation.diagnostics)
+        broken = sorted({d.path for d in validation.diagnostics if d.severity is Severity.ERROR})
+        paths = [path for path in validation.files_checked if path not in broken]
+        flows = len(validation.flow_documents)
+        report(
+            StepLine(
+                f"Flows validated: {flows} flow{'s' if flows != 1 else ''}, "
+                f"{validation.errors} error{'s' if validation.errors != 1 else ''}, "
+                f"{validation.warnings} warning{'s' if validation.warnings != 1 else ''}",
+                ok=not broken,
+            )
+        )
+        if options.sync:
+            result.not_loaded = broken
+    if not options.sync:
+        return
+    files_dir = project.namespace_files_dir if project.namespace_files_dir.is_dir() else None
+
+    def on_sync(event: Any) -> None:
+        detail = f"{'reading' if event.stage == 'read' else 'writing'} {event.namespace}"
+        report(StageEvent("sync", "Flows synced", StageStatus.RUNNING, detail, 0.0))
+
+    result.sync = sync_flows(client, paths, namespace_files_dir=files_dir, progress=on_sync)
+    report(
+        StageEvent(
+            "sync",
+            "Flows synced",
+            StageStatus.DONE if _sync_ok(result.sync) else StageStatus.FAILED,
+            _sync_summary(result.sync),
+            0.0,
+        )
+    )
+
+
+def _sync_summary(sync: Any) -> str:
+    flows = sync.flows
+    parts = [
+        f"{sum(1 for f in flows if f.action.value == action)} {word}"
+        for action, word in (
+            ("create", "created"),
+            ("update", "updated"),
+            ("unchanged", "unchanged"),
+        )
+        if any(f.action.value == action for f in flows)
+    ]
+    text = ", ".join(parts) or "no flows"
+    failed = sum(1 for f in flows if f.outcome.value == "failed")
+    if failed:
+        text += f", {failed} refused"
+    uploaded = sum(1 for f in sync.files if f.outcome.value == "applied")
+    if uploaded:
+        text += f"; {uploaded} namespace file{'s' if uploaded != 1 else ''} uploaded"
+    return text
+
+
+def _in_background(function: Callable[[], T]) -> Future[T]:
+    """Run ``function`` in a thread; its result (or error) comes from ``.result()``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kestra-init")
+    future = pool.submit(function)
+    pool.shutdown(wait=False)  # the submitted work still runs to its end
+    return future
+
+
+def _preload() -> None:
+    import kestra_init.commands.sync
+    import kestra_init.flows.lint
+    import kestra_init.kestra.client  # noqa: F401
+
+
+def _validate_in_background(project: Project) -> Future[ValidationResult | None]:
+    """The offline validation of the project's flows, running in a thread."""
+
+    def validate() -> ValidationResult | None:
+        from kestra_init.flows.lint import validate_paths
+
+        return validate_paths([project.flows_dir]) if project.flows_dir.is_dir() else None
+
+    return _in_background(validate)
+
+
+def _smoke(
+    project: Project,
+    client: KestraClient,
+    connection: Connection,
+    timeout: float,
+    report: Progress,
+) -> RunResult:
+    """Run the hello-world flow with `run`'s own machinery and follow it to its end."""
+    from kestra_init.commands.run import start_and_follow
+    from kestra_init.errors import UsageError
+    from kestra_init.flows.sync_plan import read_local_flows
+    from kestra_init.stack.readiness import StageEvent, StageStatus
+
+    local, _problems = (
+        read_local_flows([project.flows_dir]) if project.flows_dir.is_dir() else ([], [])
+    )
+    candidates = sorted(
+        (flow for flow in local if flow.id == SMOKE_FLOW_ID),
+        key=lambda flow: flow.namespace != project.namespace,
+    )
+    if not candidates:
+        raise UsageError(
+            f"--smoke runs the {SMOKE_FLOW_ID} flow, and this project has none",
+            f"No flow with id {SMOKE_FLOW_ID} was found under {project.flows_dir}.",
+            "Leave out --smoke, or run another flow with `kestra-init run NAMESPACE/FLOW_ID`",
+        )
+    flow = candidates[0]
+    title = f"Smoke test: {flow.namespace}.{flow.id}"
+    started = time.monotonic()
+    report(StageEvent("smoke", title, StageStatus.RUNNING, "starting", 0.0))
+
+    def on_update(update: Any) -> None:
+        elapsed = time.monotonic() - started
+        report(StageEvent("smoke", title, StageStatus.RUNNING, update.execution.state, elapsed))
+
+    run = start_and_follow(
+        client,
+        connection,
+        flow.namespace,
+        flow.id,
+        timeout=timeout,
+        on_update=on_update,
+        environ=project.environ,
+    )
+    state = run.execution.state
+    status = StageStatus.DONE if state == "SUCCESS" else StageStatus.FAILED
+    report(StageEvent("smoke", title, status, state, time.monotonic() - started))
+    return run
+
+
+def _sync_ok(sync: Any) -> bool:
+    return not sync.failed and not sync.problems and sync.error is None
+
+
+__all__ = ["UpOptions", "UpResult", "up"]

@@ -1,0 +1,54 @@
+"""Rendering of `kestra-init doctor`: one line per check, its fix when it did not pass."""
+
+from __future__ import annotations
+
+from kestra_init.commands.doctor import DoctorResult
+from kestra_init.output.console import out, print_json
+from kestra_init.stack.checks import Status
+
+_MARKS = {
+    Status.PASSED: ("ok", "green"),
+    Status.WARNING: ("warn", "yellow"),
+    Status.FAILED: ("FAIL", "bold red"),
+    Status.SKIPPED: ("skip", "dim"),
+}
+
+
+def render(result: DoctorResult, *, as_json: bool = False) -> None:
+    if as_json:
+        print_json(
+            {
+                "project": str(result.project_root) if result.project_root else None,
+                "in_codespace": result.in_codespace,
+                "ok": not any(check.failed for check in result.checks),
+                "checks": [check.as_dict() for check in result.checks],
+            }
+        )
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("", no_wrap=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("result")
+    for check in result.checks:
+        mark, style = _MARKS[check.status]
+        finding = Text(check.detail)
+        if check.fix and check.status in (Status.FAILED, Status.WARNING):
+            finding.append("\nfix: ", style="bold")
+            finding.append(check.fix)
+        table.add_row(Text(mark, style=style), check.title, finding)
+    console = out()
+    console.print(table)
+    failed = [check for check in result.checks if check.failed]
+    warned = [check for check in result.checks if check.status is Status.WARNING]
+    if failed:
+        console.print(
+            f"\n[bold red]{len(failed)} check{'s' if len(failed) > 1 else ''} failed[/bold red]"
+            + (f", {len(warned)} warning{'s' if len(warned) > 1 else ''}" if warned else "")
+            + ": fix them as shown, then run `kestra-init doctor` again."
+        )
+    else:
+        extra = f" ({len(warned)} warning{'s' if len(warned) > 1 else ''})" if warned else ""
+        console.print(f"\n[green]Everything checked is fine{extra}.[/green]")

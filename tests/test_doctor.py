@@ -1,0 +1,125 @@
+"""`kestra-init doctor`: every check with its fix, the codespace checks, the
+task-container networking trap in the flows; and the small companions `open`
+and `logs` that need no running stack to answer.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kestra_init.exit_codes import ExitCode
+from tests.conftest import assert_no_traceback
+from tests.standin.fixtures import StandinProject
+
+CODESPACE = {
+    "CODESPACES": "true",
+    "CODESPACE_NAME": "kitest-space",
+    "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN": "app.github.dev",
+}
+
+LOCALHOST_FLOW = """\
+id: call_kestra
+namespace: kitest.e2e
+tasks:
+  - id: ask
+    type: io.kestra.plugin.scripts.python.Script
+    containerImage: python:3.12-slim
+    script: |
+      import urllib.request
+      print(urllib.request.urlopen("http://localhost:8080/api/v1/configs").read())
+"""
+
+
+def checks_by_key(output: str) -> dict[str, dict[str, str]]:
+    return {check["check"]: check for check in json.loads(output)["checks"]}
+
+
+def test_a_healthy_project_passes_every_check(standin_project: StandinProject, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("doctor", "--json", cwd=standin_project.root, env=standin_project.env)
+    assert result.returncode == ExitCode.OK, result.stdout
+    checks = checks_by_key(result.stdout)
+    for key in (
+        "docker-cli",
+        "docker-daemon",
+        "docker-compose",
+        "env-file",
+        "compose-config",
+        "ports",
+        "flows-networking",
+    ):
+        assert checks[key]["status"] == "passed", checks[key]
+    assert "standin.yml" in checks["compose-config"]["detail"]  # COMPOSE_FILE was honoured
+    assert "codespace-dind" not in checks  # only inside a codespace
+
+
+def test_doctor_lists_every_failure_with_its_fix_and_exits_1(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    (project.root / "flows" / "call_kestra.yml").write_text(LOCALHOST_FLOW)
+    env_file = project.root / ".env"
+    env_file.write_text(
+        env_file.read_text().replace(
+            "KESTRA_ADMIN_EMAIL=admin@example.com", "KESTRA_ADMIN_EMAIL=admin"
+        )
+    )
+    result = cli("doctor", cwd=project.root, env={**project.env, **CODESPACE})
+    assert result.returncode == ExitCode.FINDINGS
+    assert_no_traceback(result)
+    text = result.stdout
+    assert text.count("FAIL") == 2, text
+    assert "not an email" in text
+    assert "flows/call_kestra.yml:" in text and "host.docker.internal" in text
+    # Inside a codespace: Docker-in-Docker (this machine runs dockerd itself) and the
+    # devcontainer forwarding the UI port are checked too.
+    assert "docker-in-docker" in text and "forwarded" in text
+    assert "2 checks failed" in text
+
+
+def test_a_codespace_whose_ui_port_moved_is_told_to_forward_it(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    env_file = project.root / ".env"
+    env_file.write_text(
+        env_file.read_text().replace(
+            f"KESTRA_PORT={project.ui_port}", f"KESTRA_PORT={project.ui_port + 1}"
+        )
+    )
+    result = cli("doctor", "--json", cwd=project.root, env={**project.env, **CODESPACE})
+    checks = checks_by_key(result.stdout)
+    assert result.returncode == ExitCode.FINDINGS
+    assert checks["codespace-dind"]["status"] == "passed"
+    forwarded = checks["codespace-port"]
+    assert forwarded["status"] == "failed"
+    assert str(project.ui_port + 1) in forwarded["detail"] and "forwardPorts" in forwarded["fix"]
+
+
+def test_outside_a_project_only_the_machine_is_checked(docker_engine, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("doctor", "--json", cwd=tmp_path)
+    assert result.returncode == ExitCode.OK, result.stdout
+    checks = checks_by_key(result.stdout)
+    assert checks["project"]["status"] == "skipped"
+    assert checks["docker-daemon"]["status"] == "passed"
+
+
+def test_open_prints_the_url_and_never_fails_without_a_browser(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    headless = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "BROWSER": ""}
+    result = cli("open", cwd=standin_project.root, env=headless)
+    assert result.returncode == ExitCode.OK
+    assert result.stdout.strip() == f"http://localhost:{standin_project.ui_port}"
+    assert "No browser opened" in result.stderr
+    inside = cli("open", "--no-browser", cwd=standin_project.root, env={**headless, **CODESPACE})
+    assert inside.stdout.strip() == f"https://kitest-space-{standin_project.ui_port}.app.github.dev"
+
+
+def test_logs_of_an_unknown_service_lists_the_real_ones(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    result = cli("logs", "kestraa", cwd=standin_project.root, env=standin_project.env)
+    assert result.returncode == ExitCode.USAGE
+    assert_no_traceback(result)
+    assert "no service named 'kestraa'" in result.stderr
+    assert "kestra" in result.stderr and "postgres" in result.stderr

@@ -1,0 +1,205 @@
+"""End to end on a real Docker engine: new -> up -> status -> run -> up again -> down.
+
+The project is made by `kestra-init new`; its own docker-compose.yml runs
+(ports and .env interpolation, KESTRA_CONFIGURATION with the credentials,
+healthchecks, depends_on service_healthy, volumes, restart policy), with a
+compose override that swaps in stand-ins for the two images no registry can
+give here: tests/fake_kestra.py for Kestra, a TCP listener for Postgres. A real
+Kestra image cannot be had on these machines; these tests say so by running
+the fake, never by skipping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+from tests.conftest import assert_no_traceback
+from tests.standin.fixtures import NAMESPACE, StandinProject
+from tests.standin.project import compose_down
+
+CODESPACE = {
+    "CODESPACES": "true",
+    "CODESPACE_NAME": "kitest-space",
+    "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN": "app.github.dev",
+}
+
+
+def test_new_up_status_run_up_again_down(standin_project: StandinProject, cli) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    env = project.env
+    # A fresh clone has no .env (it is git-ignored): `up` makes it.
+    (project.root / ".env").unlink()
+
+    first = cli("up", cwd=project.root, env=env)
+    assert first.returncode == 0, first.stderr
+    assert_no_traceback(first)
+    dotenv = project.dotenv
+    assert stat.S_IMODE((project.root / ".env").stat().st_mode) == 0o600
+    password = dotenv["KESTRA_ADMIN_PASSWORD"]
+    assert password not in first.stdout + first.stderr
+    assert f"http://localhost:{project.ui_port}" in first.stdout
+    assert "admin@example.com" in first.stdout and "KESTRA_ADMIN_PASSWORD" in first.stdout
+    for stage in ("Database healthy", "Containers running", "Kestra /health UP", "API answers"):
+        assert stage in first.stderr
+    assert ".env created" in first.stderr
+    # The flows are on the server, exactly as written.
+    flows = project.fake_flows()
+    assert set(flows) == {"hello_world", "python_outputs", "kestra_api"}
+    local = (project.root / "flows" / "hello_world.yml").read_text()
+    assert flows["hello_world"].strip() == local.strip()
+    for flow_id in flows:
+        assert flow_id in first.stdout
+
+    status = cli("status", "--json", cwd=project.root, env={**env, **CODESPACE})
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["running"] is True
+    assert {s["service"]: s["state"] for s in report["services"]} == {
+        "postgres": "running",
+        "kestra": "running",
+    }
+    assert report["kestra"]["version"] == "1.1.0"  # what the fake answers on /api/v1/configs
+    # Inside a codespace every URL a person opens is the forwarded one.
+    assert report["kestra"]["ui_url"] == (f"https://kitest-space-{project.ui_port}.app.github.dev")
+    assert {f["id"]: f["state"] for f in report["flows"]} == {
+        "hello_world": "same",
+        "python_outputs": "same",
+        "kestra_api": "same",
+    }
+
+    ran = cli("run", f"{NAMESPACE}/hello_world", cwd=project.root, env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "SUCCESS" in ran.stdout + ran.stderr
+
+    logs = cli("logs", "kestra", cwd=project.root, env=env)
+    assert logs.returncode == 0
+    assert "Kestra stand-in: starting" in logs.stdout and "fake-kestra listening" in logs.stdout
+    tail = cli("logs", "kestra", "--tail", "2", cwd=project.root, env=env)
+    assert tail.returncode == 0 and len(tail.stdout.splitlines()) == 2
+    assert_follow_shows_new_lines(project, env)
+
+    before = project.containers()
+    again = cli("up", cwd=project.root, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "already running" in again.stdout
+    assert "unchanged" in again.stdout
+    assert project.containers() == before  # same containers, same start times: no restart
+
+    down = cli("down", cwd=project.root, env=env)
+    assert down.returncode == 0, down.stderr
+    assert project.containers() == {}
+    kept = project.volumes()
+    assert kept and "down --volumes" in down.stdout
+
+    stopped = cli("status", cwd=project.root, env=env)
+    assert stopped.returncode == 0
+    assert "not created" in stopped.stdout and "not compared" in stopped.stdout
+
+    wiped = cli("down", "--volumes", "--yes", cwd=project.root, env=env)
+    assert wiped.returncode == 0, wiped.stderr
+    assert project.volumes() == []
+
+
+def test_up_with_the_override_as_compose_file_options_and_no_sync(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    result = cli(
+        "up",
+        "--compose-file",
+        project.root / "docker-compose.yml",
+        "-f",
+        project.root / "standin.yml",
+        "--no-sync",
+        "--json",
+        cwd=project.root / "flows",  # from a sub-folder, as git does
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["ok"] and summary["sync"] is None and summary["was_running"] is False
+    assert [s["stage"] for s in summary["stages"]] == ["database", "containers", "health", "api"]
+    assert project.fake_flows() == {}  # --no-sync loads nothing
+    assert project.dotenv["KESTRA_ADMIN_PASSWORD"] not in result.stdout + result.stderr
+    assert summary["password_location"].endswith(".env (KESTRA_ADMIN_PASSWORD)")
+
+
+def test_smoke_runs_hello_world_to_success(standin_project: StandinProject, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("up", "--smoke", cwd=standin_project.root, env=standin_project.env)
+    assert result.returncode == 0, result.stderr
+    assert "Smoke test" in result.stdout and "SUCCESS" in result.stdout
+
+
+def test_down_volumes_without_a_terminal_needs_yes_and_deletes_nothing(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    assert cli("up", "--no-sync", cwd=project.root, env=project.env).returncode == 0
+    refused = cli("down", "--volumes", cwd=project.root, env=project.env, input="")
+    assert refused.returncode == 2
+    assert "--yes" in refused.stderr
+    assert_no_traceback(refused)
+    assert len(project.containers()) == 2 and project.volumes()
+
+
+def test_up_starts_a_stopped_stack_again(standin_project: StandinProject, cli) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    assert cli("up", "--no-sync", cwd=project.root, env=project.env).returncode == 0
+    subprocess.run(
+        ["docker", "compose", "stop"], cwd=project.root, env={**os.environ, **project.env},
+        check=True, capture_output=True,
+    )  # fmt: skip
+    assert {c["state"] for c in project.containers().values()} == {"exited"}
+    again = cli("up", "--no-sync", cwd=project.root, env=project.env)
+    assert again.returncode == 0, again.stderr
+    assert {c["state"] for c in project.containers().values()} == {"running"}
+
+
+def test_compose_project_name_is_honoured_by_every_command(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    other = f"{project.slug}-alt"
+    env = {**project.env, "COMPOSE_PROJECT_NAME": other}
+    try:
+        up = cli("up", "--no-sync", cwd=project.root, env=env)
+        assert up.returncode == 0, up.stderr
+        assert f"Stack     {other}:" in up.stdout
+        assert project.containers() == {}  # nothing under the file's own name
+        status = json.loads(cli("status", "--json", cwd=project.root, env=env).stdout)
+        assert status["project"] == other and status["running"]
+        down = cli("down", "--volumes", "--yes", cwd=project.root, env=env)
+        assert down.returncode == 0 and f"of '{other}'" in down.stdout
+    finally:
+        compose_down(other, project.root)
+
+
+def assert_follow_shows_new_lines(project: StandinProject, env: dict[str, str]) -> None:
+    """`logs --follow` prints lines written after it started, until Ctrl-C."""
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "kestra_init", "logs", "kestra", "--follow", "--tail", "0"],
+        cwd=project.root,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(2)  # let it attach
+        project.fake_flows()  # a request the fake writes a log line for
+        assert follower.stdout is not None
+        # Wait at most 20 s for the line, so a silent follower fails instead of hanging.
+        ready, _, _ = select.select([follower.stdout], [], [], 20)
+        assert ready, "no log line within 20 s"
+        assert "/_fake/flows" in follower.stdout.readline()
+    finally:
+        follower.send_signal(signal.SIGINT)
+        _out, err = follower.communicate(timeout=20)
+    assert follower.returncode == 130
+    assert "Traceback" not in err
