@@ -43,6 +43,45 @@ ProjectOption = Annotated[
     ),
 ]
 
+# Connection to a Kestra server: the local project's by default, any server by flag/variable.
+ServerOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--server",
+        metavar="URL",
+        help="Kestra's URL (default: KESTRA_URL, else the project's http://localhost:KESTRA_PORT).",
+        show_default=False,
+    ),
+]
+UsernameOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--username",
+        help="Kestra username (default: KESTRA_USERNAME, else .env KESTRA_ADMIN_EMAIL).",
+        show_default=False,
+    ),
+]
+PasswordOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--password",
+        help="Kestra password (default: KESTRA_PASSWORD, else .env KESTRA_ADMIN_PASSWORD). "
+        "Prefer the variable: flags show in the process list.",
+        show_default=False,
+    ),
+]
+ApiTokenOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--api-token",
+        help="API token sent as a bearer token instead of the password (or KESTRA_API_TOKEN).",
+        show_default=False,
+    ),
+]
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -111,9 +150,7 @@ def new(
     ] = True,
     template: TemplateOption = None,
     vcs_ref: VcsRefOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON on stdout.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a Kestra project: compose stack, flows, devcontainer, CI, secrets in .env."""
     from kestra_init.commands.new import create_project
@@ -146,9 +183,7 @@ def update(
         ConflictStyle,
         typer.Option("--conflict", help="How to leave conflicts: inline markers or .rej files."),
     ] = ConflictStyle.inline,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON on stdout.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Merge the template's latest changes into this project; your edits and .env stay."""
     from kestra_init.commands.update import update_project
@@ -179,7 +214,6 @@ ComposeFileOption = Annotated[
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
 
 @app.command()
@@ -336,7 +370,6 @@ def validate(
         ValidateFormat,
         typer.Option(
             "--format",
-            "-f",
             help="text for people, json for tools, github for GitHub Actions annotations.",
         ),
     ] = ValidateFormat.text,
@@ -357,22 +390,9 @@ def validate(
             show_default=False,
         ),
     ] = None,
-    username: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--username", help="Username for --server.", show_default=False),
-    ] = None,
-    password: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--password", help="Password for --server (or KESTRA_PASSWORD).", show_default=False
-        ),
-    ] = None,
-    api_token: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--api-token", help="API token for --server (or KESTRA_API_TOKEN).", show_default=False
-        ),
-    ] = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
+    api_token: ApiTokenOption = None,
     project: ProjectOption = None,
 ) -> None:
     """Check flows offline: YAML, Kestra's rules, and mistakes that only fail at run time."""
@@ -392,42 +412,6 @@ def validate(
 
 
 # sync / run (Kestra's API; the same commands work against a remote server) ------
-ServerOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--server",
-        metavar="URL",
-        help="Kestra's URL (default: KESTRA_URL, else the project's http://localhost:KESTRA_PORT).",
-        show_default=False,
-    ),
-]
-UsernameOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--username",
-        help="Kestra username (default: KESTRA_USERNAME, else .env KESTRA_ADMIN_EMAIL).",
-        show_default=False,
-    ),
-]
-PasswordOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--password",
-        help="Kestra password (default: KESTRA_PASSWORD, else .env KESTRA_ADMIN_PASSWORD). "
-        "Prefer the variable: flags show in the process list.",
-        show_default=False,
-    ),
-]
-ApiTokenOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--api-token",
-        help="API token sent as a bearer token instead of the password (or KESTRA_API_TOKEN).",
-        show_default=False,
-    ),
-]
-
-
 @app.command()
 def sync(
     paths: Annotated[
@@ -464,9 +448,7 @@ def sync(
             help="Also upload namespace-files/<namespace>/ (when syncing the whole project).",
         ),
     ] = True,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON on stdout.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Load flows into Kestra: create, update (only what changed), delete with --prune."""
     from kestra_init.commands.sync import sync as sync_command
@@ -532,9 +514,7 @@ def run(
     username: UsernameOption = None,
     password: PasswordOption = None,
     api_token: ApiTokenOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON on stdout.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Run a flow and follow it: task states and logs live; the exit code says how it ended."""
     from kestra_init.commands.run import run as run_command
