@@ -57,6 +57,16 @@ Check = Callable[[FlowDoc, LintContext], Iterable[Finding]]
 RULES: dict[str, Rule] = {}
 CHECKS: list[Check] = []
 
+# The smallest valid flow: the "good" example several rules start from.
+HELLO_FLOW = """\
+id: hello
+namespace: company.team
+tasks:
+  - id: say_hello
+    type: io.kestra.plugin.core.log.Log
+    message: Hello
+"""
+
 
 def rule(
     rule_id: str,

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from kestra_init.flows.diagnostics import Severity
-from kestra_init.flows.rules.base import rule
+from kestra_init.flows.rules.base import HELLO_FLOW, rule
 
-_FLOW = """\
-id: hello
-namespace: company.team
-tasks:
-  - id: say_hello
-    type: io.kestra.plugin.core.log.Log
-    message: Hello
-"""
+_FLOW = HELLO_FLOW
 
 YAML_SYNTAX = rule(
     "yaml-syntax",

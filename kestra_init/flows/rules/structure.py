@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from kestra_init.flows.diagnostics import Severity
 from kestra_init.flows.model import FlowDoc, key_mark, value_mark
 from kestra_init.flows.project_context import LintContext
-from kestra_init.flows.rules.base import Finding, check, did_you_mean, kind_of, rule, scalar_text
+from kestra_init.flows.rules.base import (
+    HELLO_FLOW,
+    Finding,
+    check,
+    did_you_mean,
+    kind_of,
+    rule,
+    scalar_text,
+)
 from kestra_init.flows.yaml_nodes import YList
 
 FLOW_ID_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*")
@@ -64,14 +72,7 @@ FLOW_KEYS = frozenset(
     }
 )
 
-_GOOD = """\
-id: hello
-namespace: company.team
-tasks:
-  - id: say_hello
-    type: io.kestra.plugin.core.log.Log
-    message: Hello
-"""
+_GOOD = HELLO_FLOW
 
 FLOW_REQUIRED_KEY = rule(
     "flow-required-key",

@@ -16,7 +16,7 @@ from kestra_init.flows.core_types import (
 from kestra_init.flows.diagnostics import Severity
 from kestra_init.flows.model import FlowDoc, TaskRef, key_mark, value_mark
 from kestra_init.flows.project_context import LintContext
-from kestra_init.flows.rules.base import Finding, check, kind_of, rule, scalar_text
+from kestra_init.flows.rules.base import HELLO_FLOW, Finding, check, kind_of, rule, scalar_text
 from kestra_init.flows.yaml_nodes import Mark, YList, YMap
 
 TASK_ID_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]*")
@@ -27,14 +27,7 @@ _CLASS_NAMES: dict[str, list[str]] = {}
 for _name in sorted(CORE_TYPES):
     _CLASS_NAMES.setdefault(_name.rsplit(".", 1)[1].lower(), []).append(_name)
 
-_LOG = """\
-id: hello
-namespace: company.team
-tasks:
-  - id: say_hello
-    type: io.kestra.plugin.core.log.Log
-    message: Hello
-"""
+_LOG = HELLO_FLOW
 
 TASK_REQUIRED_KEY = rule(
     "task-required-key",
