@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from kestra_init.errors import EnvironmentProblem, UsageError
+
 _LINE_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 # Values made only of these characters are written bare; others in single
 # quotes, which Compose reads literally (no ${...} interpolation).
@@ -34,11 +36,31 @@ def parse_env(text: str) -> dict[str, str]:
 
 
 def read_env(path: Path) -> dict[str, str]:
-    """The variables of ``path``, or an empty dict when it does not exist."""
+    """The variables of ``path``, or an empty dict when it does not exist.
+
+    A file that exists but cannot be read (not UTF-8 text, no permission, a
+    folder) is an error with its fix, not a crash: people edit .env by hand.
+    """
     try:
         return parse_env(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"{path} is not UTF-8 text",
+            f"Byte 0x{error.object[error.start]:02x} at offset {error.start} is not valid "
+            "UTF-8; Docker Compose and kestra-init read .env as UTF-8 `KEY=VALUE` lines.",
+            "Open it in a text editor and save it as UTF-8 (plain text, not a word "
+            "processor document), or delete it: `kestra-init up` creates a new one from "
+            ".env.example with fresh secrets",
+        ) from None
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"{path} cannot be read",
+            f"{error.strerror or error}: it holds the project's ports and credentials.",
+            "Make it a file you can read (`ls -l .env`; it may belong to root after a "
+            "`sudo` command: `sudo chown $USER .env`), then run the command again",
+        ) from None
 
 
 def format_env(values: Mapping[str, str], header: str = "") -> str:

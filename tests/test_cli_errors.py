@@ -68,3 +68,71 @@ def test_a_bug_is_reported_with_a_file_not_a_traceback(tmp_path: Path) -> None:
     crash_files = list(tmp_path.glob("kestra-init-crash-*.log"))
     assert len(crash_files) == 1
     assert "RuntimeError: internal detail" in crash_files[0].read_text()
+
+
+def test_a_crash_file_never_holds_a_secret_from_the_command_line(tmp_path: Path) -> None:
+    script = (
+        "from kestra_init import cli\n"
+        "@cli.app.command(context_settings={'allow_extra_args': True, "
+        "'ignore_unknown_options': True})\n"
+        "def boom() -> None:\n"
+        "    raise RuntimeError('internal detail')\n"
+        "cli.main()\n"
+    )
+    secrets = ["Sekr1tPassw0rd", "tok-123456", "Answer1234x", "urlpass"]
+    args = [
+        "boom",
+        "--password",
+        secrets[0],
+        f"--api-token={secrets[1]}",
+        "--data",
+        f"admin_password={secrets[2]}",
+        "--data",
+        "namespace=company.team",
+        "--server",
+        f"https://ci@example.com:{secrets[3]}@kestra.example.com",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        env={"NO_COLOR": "1", "COLUMNS": "200", "PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)},
+    )
+    assert result.returncode == ExitCode.INTERNAL
+    (crash_file,) = tmp_path.glob("kestra-init-crash-*.log")
+    text = crash_file.read_text()
+    assert "RuntimeError: internal detail" in text
+    for secret in secrets:
+        assert secret not in text + result.stderr
+    # What is not secret stays, so the report is still useful.
+    assert "--password *** --api-token=*** --data admin_password=***" in text
+    assert "namespace=company.team" in text and "kestra.example.com" in text
+
+
+def test_a_long_url_in_an_error_is_never_cut_at_80_columns(tmp_path: Path) -> None:
+    url = "http://localhost:8080/ui/main/executions/company.team/hello_world/" + "x" * 22
+    script = (
+        "from kestra_init import cli, errors\n"
+        "@cli.app.command()\n"
+        "def boom() -> None:\n"
+        "    raise errors.DeadlineExceeded('The execution did not end within 5 s', "
+        "'It goes on on the server.', "
+        f"'Follow it at {url}, or run again with a longer --timeout')\n"
+        "cli.main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "boom"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        env={"NO_COLOR": "1", "COLUMNS": "80", "PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)},
+    )
+    assert result.returncode == ExitCode.TIMEOUT
+    lines = result.stderr.splitlines()
+    assert any(url in line for line in lines), result.stderr  # whole, on one line
+    # The words around it are still wrapped to the terminal's width.
+    assert all(len(line.rstrip()) <= 80 for line in lines if url not in line)
+    assert len(lines) > 1

@@ -123,3 +123,53 @@ def test_logs_of_an_unknown_service_lists_the_real_ones(
     assert_no_traceback(result)
     assert "no service named 'kestraa'" in result.stderr
     assert "kestra" in result.stderr and "postgres" in result.stderr
+
+
+def test_logs_of_a_stack_that_never_started_says_so_instead_of_printing_nothing(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    for args in (("logs",), ("logs", "kestra", "--follow")):
+        result = cli(*args, cwd=standin_project.root, env=standin_project.env, timeout=60)
+        assert result.returncode == ExitCode.USAGE, result.stdout
+        assert_no_traceback(result)
+        message = " ".join(result.stderr.split())
+        assert f"The stack '{standin_project.slug}' has no containers" in message
+        assert "kestra-init up" in message
+
+
+def test_a_broken_compose_file_shows_compose_s_own_words(docker_engine, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.standin.project import free_port, minimal_project, unique_slug
+
+    root = minimal_project(
+        tmp_path / "proj", unique_slug("doctor"), ui_port=free_port(), management_port=free_port()
+    )
+    with (root / "docker-compose.yml").open("a") as compose:
+        compose.write("oops: [unclosed\n")
+    text = cli("doctor", cwd=root)
+    assert text.returncode == ExitCode.FINDINGS
+    assert_no_traceback(text)
+    # The fix says to read Compose's message: it must be there, with the line it names.
+    assert "Read Compose's message below" in text.stdout
+    assert "yaml: line" in text.stdout
+    report = cli("doctor", "--json", cwd=root)
+    compose_check = checks_by_key(report.stdout)["compose-config"]
+    assert compose_check["status"] == "failed"
+    assert any("yaml: line" in line for line in compose_check["details"])
+
+
+def test_an_env_that_is_not_utf8_fails_its_check_and_doctor_goes_on(  # type: ignore[no-untyped-def]
+    docker_engine, cli, tmp_path
+) -> None:
+    from tests.standin.project import free_port, minimal_project, unique_slug
+
+    root = minimal_project(
+        tmp_path / "proj", unique_slug("doctor"), ui_port=free_port(), management_port=free_port()
+    )
+    (root / ".env").write_bytes(b"KESTRA_ADMIN_PASSWORD=caf\xe9\n")
+    report = cli("doctor", "--json", cwd=root)
+    assert report.returncode == ExitCode.FINDINGS, report.stderr
+    assert_no_traceback(report)
+    checks = checks_by_key(report.stdout)
+    assert checks["env-file"]["status"] == "failed"
+    assert "not UTF-8" in checks["env-file"]["detail"]
+    assert checks["flows-networking"]["status"] == "passed"  # the rest still ran

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 
+from kestra_init.exit_codes import ExitCode
 from tests.conftest import assert_no_traceback
 from tests.standin.fixtures import NAMESPACE, StandinProject
 from tests.standin.project import compose_down
@@ -203,3 +204,60 @@ def assert_follow_shows_new_lines(project: StandinProject, env: dict[str, str]) 
         _out, err = follower.communicate(timeout=20)
     assert follower.returncode == 130
     assert "Traceback" not in err
+
+
+def test_up_in_a_copy_with_the_same_stack_name_leaves_the_original_alone(
+    standin_project: StandinProject, cli, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    project = standin_project
+    assert cli("up", "--no-sync", cwd=project.root, env=project.env).returncode == 0
+    before = project.containers()
+    # The same project made again in another folder (a copy, a second `new` with the
+    # same name): a fresh clone without .env, so `up` would make new secrets.
+    twin = tmp_path / "twin"
+    shutil.copytree(project.root, twin)
+    (twin / ".env").unlink()
+    refused = cli("up", "--no-sync", cwd=twin, env=project.env)
+    assert refused.returncode == ExitCode.ENVIRONMENT, refused.stdout + refused.stderr
+    assert_no_traceback(refused)
+    message = " ".join(refused.stderr.split())
+    assert (
+        f"The stack name '{project.slug}' is already used by the project in {project.root}"
+        in message
+    )
+    assert f"kestra-init down -C {project.root}" in message
+    assert project.containers() == before  # not recreated with the copy's secrets
+    # Nor stopped, nor its data deleted, from the copy.
+    for args in (("down",), ("down", "--volumes", "--yes")):
+        kept = cli(*args, cwd=twin, env=project.env)
+        assert kept.returncode == ExitCode.ENVIRONMENT, kept.stdout + kept.stderr
+        assert f"kestra-init down -C {project.root}" in " ".join(kept.stderr.split())
+    assert project.containers() == before and project.volumes()
+    doctor = cli("doctor", "--json", cwd=twin, env=project.env)
+    checks = {check["check"]: check for check in json.loads(doctor.stdout)["checks"]}
+    assert doctor.returncode == ExitCode.FINDINGS
+    assert checks["stack-name"]["status"] == "failed"
+
+
+def test_up_says_when_a_running_stack_was_recreated_for_a_changed_env(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    assert cli("up", "--no-sync", cwd=project.root, env=project.env).returncode == 0
+    env_file = project.root / ".env"
+    env_file.write_text(env_file.read_text() + "EXTRA_SETTING=1\n")
+    compose = (project.root / "docker-compose.yml").read_text()
+    # A change Compose applies by recreating the Kestra container.
+    (project.root / "docker-compose.yml").write_text(
+        compose.replace("      SECRET_KESTRA_USERNAME:", "      ENV_EXTRA: ${EXTRA_SETTING}\n"
+                        "      SECRET_KESTRA_USERNAME:", 1)
+    )  # fmt: skip
+    before = project.containers()
+    changed = cli("up", "--no-sync", "--json", cwd=project.root, env=project.env)
+    assert changed.returncode == 0, changed.stderr
+    assert project.containers()["kestra"]["id"] != before["kestra"]["id"]
+    assert json.loads(changed.stdout)["was_running"] is False
+    again = cli("up", "--no-sync", "--json", cwd=project.root, env=project.env)
+    assert json.loads(again.stdout)["was_running"] is True

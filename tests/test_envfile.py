@@ -57,3 +57,37 @@ def test_written_file_is_private_even_with_a_permissive_umask(tmp_path: Path) ->
 
 def test_missing_file_reads_as_empty(tmp_path: Path) -> None:
     assert read_env(tmp_path / "absent.env") == {}
+
+
+def test_an_env_that_is_not_utf8_is_a_usage_error_with_the_fix(tmp_path: Path) -> None:
+    from kestra_init.errors import UsageError
+
+    path = tmp_path / ".env"
+    path.write_bytes(b"KESTRA_PORT=8080\nKESTRA_ADMIN_PASSWORD=caf\xe9\n")
+    with pytest.raises(UsageError) as raised:
+        read_env(path)
+    assert "not UTF-8" in raised.value.what
+    assert "0xe9" in raised.value.why and "UTF-8" in raised.value.fix
+
+
+def test_an_env_that_cannot_be_read_is_an_environment_problem(tmp_path: Path) -> None:
+    from kestra_init.errors import EnvironmentProblem
+
+    (tmp_path / ".env").mkdir()  # what a bind mount of a missing file leaves behind
+    with pytest.raises(EnvironmentProblem) as raised:
+        read_env(tmp_path / ".env")
+    assert "cannot be read" in raised.value.what
+
+
+def test_commands_report_a_broken_env_instead_of_crashing(cli, tmp_path: Path) -> None:
+    from kestra_init.exit_codes import ExitCode
+    from tests.conftest import assert_no_traceback
+
+    (tmp_path / "docker-compose.yml").write_text("services: {}\n")
+    (tmp_path / "flows").mkdir()
+    (tmp_path / ".env").write_bytes(b"\xff\xfeK\x00E\x00Y\x00=\x001\x00\n\x00")  # UTF-16
+    for args in (("open", "--no-browser"), ("sync", "--dry-run"), ("run", "hello_world")):
+        result = cli(*args, cwd=tmp_path)
+        assert result.returncode == ExitCode.USAGE, (args, result.stderr)
+        assert_no_traceback(result)
+        assert "is not UTF-8 text" in result.stderr and "bug" not in result.stderr

@@ -409,3 +409,72 @@ def test_a_configured_git_identity_is_used(cli, tmp_path: Path, template_cache_e
         check=True,
     ).stdout.strip()
     assert author == "Ada <ada@example.com>"
+
+
+def _git_lines(root: Path, *args: str) -> list[str]:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
+def test_force_with_a_gitignore_that_misses_env_never_commits_the_secrets(
+    cli, tmp_path: Path, template_cache_env: dict[str, str]
+) -> None:
+    target = tmp_path / "own"
+    target.mkdir()
+    (target / ".gitignore").write_text("node_modules/\n")
+    result = cli("new", target, "--defaults", "--force", env=template_cache_env)
+    assert result.returncode == ExitCode.OK, result.stderr
+    password = read_env(target / ".env")["KESTRA_ADMIN_PASSWORD"]
+    committed = _git_lines(target, "ls-files")
+    assert ".env" not in committed and ".env.example" in committed
+    history = subprocess.run(
+        ["git", "log", "-p", "--all"], cwd=target, capture_output=True, text=True, check=True
+    )
+    assert password not in history.stdout
+    # The user's line stays; the one that protects .env is added after it.
+    lines = (target / ".gitignore").read_text().splitlines()
+    assert lines[0] == "node_modules/" and "/.env" in lines
+    assert subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=target).returncode == 0
+    assert "added `/.env` to your .gitignore" in " ".join(result.stderr.split())
+
+
+def test_force_inside_a_repository_whose_gitignore_misses_env_ignores_it(
+    cli, tmp_path: Path, template_cache_env: dict[str, str]
+) -> None:
+    target = tmp_path / "repo"
+    target.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=target, check=True)
+    (target / ".gitignore").write_text("*.pyc")  # no newline at the end
+    result = cli("new", target, "--defaults", "--force", env=template_cache_env)
+    assert result.returncode == ExitCode.OK, result.stderr
+    untracked = _git_lines(target, "status", "--porcelain", "--untracked-files=all")
+    assert not any(line.endswith(" .env") for line in untracked), untracked
+    assert (target / ".gitignore").read_text().startswith("*.pyc\n")
+
+
+@pytest.mark.parametrize(
+    ("gitignore", "added"),
+    [
+        (".env\n", False),
+        ("/.env\n", False),
+        ("*.env\n", False),
+        (".env*\n", False),
+        ("**/.env\n", False),
+        (".env\n!.env\n", True),
+        ("config/.env\n", True),
+        (".env/\n", True),  # a folder pattern does not match the file
+        ("", True),
+    ],
+)
+def test_a_kept_gitignore_gets_the_env_line_only_when_it_does_not_ignore_env(
+    tmp_path: Path, gitignore: str, added: bool
+) -> None:
+    from kestra_init.templating.git import ensure_ignored
+
+    (tmp_path / ".gitignore").write_text(gitignore)
+    assert ensure_ignored(tmp_path, ".env", "secrets") is added
+    text = (tmp_path / ".gitignore").read_text()
+    assert text.startswith(gitignore)
+    assert (text != gitignore) is added
+    if added:
+        assert text.endswith("# secrets\n/.env\n")

@@ -118,6 +118,18 @@ def test_numbers_are_text_to_kestra() -> None:
     assert rules_of("id: 2024\nnamespace: a.b\ntasks:\n" + LOG) == []
 
 
+@pytest.mark.parametrize(
+    ("namespace", "suggested"),
+    [("Équipe Données", "equipe_donnees"), ("ñ", "n"), ("日本", "company.team")],
+)
+def test_an_invalid_namespace_gets_a_namespace_shaped_suggestion(
+    namespace: str, suggested: str
+) -> None:
+    text = f"id: example\nnamespace: {namespace}\ntasks:\n{LOG}"
+    (found,) = only(text, "namespace-invalid")
+    assert f"Try `{suggested}`." in found.message
+
+
 def test_unknown_key_suggests_the_right_one() -> None:
     (found,) = only(flow(LOG, "varibles:\n  a: 1\n"), "flow-key-unknown")
     assert "`variables`" in found.message

@@ -116,3 +116,19 @@ def test_the_setup_page_hint_names_the_user_and_kestra_s_rules() -> None:
     hint = auth_setup_hint("me@example.com")
     assert "'me@example.com'" in hint.why and "upper-case" in hint.why
     assert "KESTRA_ADMIN_PASSWORD" in hint.fix
+
+
+def test_a_database_volume_with_another_password_is_named_with_both_ways_out() -> None:
+    # What Kestra logs when the Postgres volume was made with another POSTGRES_PASSWORD
+    # (the project made again under the same name, or .env made again by `up`).
+    logs = [
+        "2026-01-05 10:00:01,123 WARN  main  com.zaxxer.hikari.pool.HikariPool "
+        "HikariPool-1 - Exception during pool initialization.",
+        "org.postgresql.util.PSQLException: FATAL: password authentication failed for user "
+        '"kestra"',
+        "\tat org.postgresql.core.v3.ConnectionFactoryImpl.doAuthentication(...)",
+    ]
+    hint = classify_failure(service="kestra", logs=logs)
+    assert hint is not None and hint.kind == "postgres-password"
+    assert "POSTGRES_PASSWORD" in hint.why
+    assert "POSTGRES_PASSWORD back in .env" in hint.fix and "down --volumes" in hint.fix

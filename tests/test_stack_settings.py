@@ -21,7 +21,9 @@ from kestra_init.stack.checks import (
     Status,
     check_compose,
     check_env_file,
+    check_flow_secrets,
     check_memory,
+    check_stack_name,
     env_problems,
 )
 from kestra_init.stack.codespace_checks import (
@@ -194,6 +196,59 @@ def test_env_check_fails_with_a_usage_error_and_passes_when_fixed(project: Proje
     assert bad.failed and "8 characters" in bad.detail
     write_env(project.env_path, GOOD_ENV)
     assert check_env_file(Project(project.root, environ={})).status is Status.PASSED
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_flow_secrets_that_no_longer_match_the_login_are_a_warning(project: Project) -> None:
+    secrets = {
+        "SECRET_KESTRA_USERNAME": _b64(GOOD_ENV["KESTRA_ADMIN_EMAIL"]),
+        "SECRET_KESTRA_PASSWORD": _b64(GOOD_ENV["KESTRA_ADMIN_PASSWORD"]),
+    }
+    assert check_flow_secrets(project).status is Status.SKIPPED  # no .env yet
+    write_env(project.env_path, {**GOOD_ENV, **secrets})
+    assert check_flow_secrets(Project(project.root, environ={})).status is Status.PASSED
+    # The password changed in .env as the README says, its base64 twin forgotten;
+    # `echo` instead of `printf '%s'` adds a newline that secret() would keep.
+    changed = {**GOOD_ENV, **secrets, "KESTRA_ADMIN_PASSWORD": "Changed1234"}
+    changed["SECRET_KESTRA_USERNAME"] = _b64(GOOD_ENV["KESTRA_ADMIN_EMAIL"] + "\n")
+    write_env(project.env_path, changed)
+    result = check_flow_secrets(Project(project.root, environ={}))
+    assert result.status is Status.WARNING
+    assert "SECRET_KESTRA_PASSWORD is not KESTRA_ADMIN_PASSWORD in base64" in result.detail
+    assert "SECRET_KESTRA_USERNAME is not KESTRA_ADMIN_EMAIL" in result.detail
+    assert "Changed1234" not in result.detail + result.fix  # never the secret itself
+    assert "base64" in result.fix
+    write_env(project.env_path, {**GOOD_ENV, "SECRET_KESTRA_PASSWORD": "not base64!"})
+    broken = check_flow_secrets(Project(project.root, environ={}))
+    assert broken.status is Status.WARNING and "not valid base64" in broken.detail
+    # A project without these variables (another template) has nothing to check.
+    write_env(project.env_path, GOOD_ENV)
+    assert check_flow_secrets(Project(project.root, environ={})).status is Status.SKIPPED
+
+
+def test_containers_made_from_another_folder_fail_the_stack_name_check(tmp_path: Path) -> None:
+    row = {
+        "Service": "kestra",
+        "Name": "demo-kestra-1",
+        "ID": "abc",
+        "State": "running",
+        "Labels": "com.docker.compose.project=demo,com.docker.compose.project.config_files="
+        "/a/docker-compose.yml,/a/x.yml,com.docker.compose.project.working_dir=/a/demo,"
+        "com.docker.compose.service=kestra",
+    }
+    states = parse_ps(json.dumps(row))
+    assert states["kestra"].working_dir == "/a/demo"
+    other = check_stack_name("demo", tmp_path, states)
+    assert other.failed and "/a/demo" in other.detail
+    assert "docker compose -p demo down" in other.fix  # /a/demo does not exist here
+    here = {**row, "Labels": f"com.docker.compose.project.working_dir={tmp_path}"}
+    assert check_stack_name("demo", tmp_path, parse_ps(json.dumps(here))).status is Status.PASSED
+    assert check_stack_name("demo", tmp_path, {}).status is Status.PASSED
 
 
 def test_memory_below_what_kestra_needs_is_a_warning_not_a_failure() -> None:

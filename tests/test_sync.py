@@ -330,6 +330,22 @@ def test_every_course_flow_syncs_and_a_second_run_changes_nothing(
     assert fake_kestra.writes() == []
 
 
+def test_a_file_saved_with_a_byte_order_mark_syncs_like_any_other(fake_kestra, flows_dir) -> None:
+    # Windows editors may start a UTF-8 file with a BOM; in a namespace's bulk body
+    # it would glue itself to the flow's first key.
+    write(flows_dir, "a.yml", flow("a"))
+    (flows_dir / "b.yml").write_bytes(b"\xef\xbb\xbf" + flow("b").replace("\n", "\r\n").encode())
+    with client_for(fake_kestra) as client:
+        first = sync_flows(client, [flows_dir])
+        assert {r.id: r.outcome for r in first.flows} == {
+            "a": Outcome.APPLIED,
+            "b": Outcome.APPLIED,
+        }, [r.message for r in first.flows]
+        assert not fake_kestra.flow_source("demo", "b").startswith("\ufeff")
+        again = sync_flows(client, [flows_dir])
+    assert {r.action for r in again.flows} == {Action.UNCHANGED}
+
+
 def test_plan_sync_is_a_pure_function_of_local_and_server(flows_dir) -> None:
     write(flows_dir, "a.yaml", flow("a"))
     local, _ = read_local_flows([flows_dir])
@@ -351,7 +367,7 @@ def test_cli_sync_shows_a_table_then_says_everything_is_unchanged(
     assert "Synced: 1 created" in first.stdout
     second = cli("sync", cwd=project)
     assert second.returncode == ExitCode.OK
-    assert "Everything is unchanged" in second.stdout
+    assert "Everything is unchanged: the server already has this one." in second.stdout
     assert fake_kestra.count("POST") == 1
 
 
@@ -397,6 +413,21 @@ def test_cli_errors_are_one_paragraph_with_exit_4(cli, fake_kestra, tmp_path) ->
     assert down.returncode == ExitCode.KESTRA
     assert "not reachable" in down.stderr and "kestra-init up" in down.stderr
     assert_no_traceback(down)
+
+
+def test_outside_a_project_unreachable_kestra_says_how_to_name_a_server(cli, tmp_path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # the tests' own servers use free ports, never 8080
+        if probe.connect_ex(("127.0.0.1", 8080)) == 0:
+            pytest.skip("something listens on localhost:8080 on this machine")
+    result = cli("run", "company.team/hello", env={"KESTRA_URL": ""}, cwd=tmp_path)
+    assert result.returncode == ExitCode.KESTRA
+    assert_no_traceback(result)
+    message = " ".join(result.stderr.split())
+    assert "not reachable at http://localhost:8080" in message
+    assert "--server URL (or KESTRA_URL)" in message
+    assert "start the project's Kestra" not in message
 
 
 def test_cli_persistent_500_exits_4_after_showing_what_was_applied(

@@ -215,9 +215,19 @@ def test_bad_slugs_are_refused(jinja, slug: str) -> None:  # type: ignore[no-unt
     assert "Docker Compose uses it" in complaint(jinja, "project_slug", slug)
 
 
-@pytest.mark.parametrize("name", ["", "   ", "!!!", "a" * 81, "two\nlines"])
+@pytest.mark.parametrize("name", ["", "   ", "!!!", "___", "a" * 81, "two\nlines"])
 def test_bad_project_names_are_refused(jinja, name: str) -> None:  # type: ignore[no-untyped-def]
     assert complaint(jinja, "project_name", name)
+
+
+@pytest.mark.parametrize("name", ["日本のプロジェクト", "Проект", "Données 2026"])
+def test_names_in_any_script_are_accepted(jinja, name: str) -> None:  # type: ignore[no-untyped-def]
+    # `new` takes the folder's name as the default: a folder named in Japanese or
+    # Cyrillic must not be refused for having "no letter". The slug falls back.
+    assert complaint(jinja, "project_name", name) == ""
+    assert (
+        complaint(jinja, "project_slug", default_of(jinja, "project_slug", project_name=name)) == ""
+    )
 
 
 # Ports --------------------------------------------------------------------------------
@@ -297,3 +307,18 @@ def test_the_template_ships_with_the_package() -> None:
     root = packaged_template_dir()
     assert (root / "copier.yml").is_file()
     assert Path(root, "project", "docker-compose.yml.jinja").is_file()
+
+
+# Prompts ------------------------------------------------------------------------------
+# Copier's prompts (questionary on prompt_toolkit) never wrap: in an 80-column
+# terminal, the default size, whatever passes the last column is cut off, so a
+# question would lose its end ("it is kept in .env only"). The question mark
+# takes 3 columns; a checkbox or list choice is drawn after about 5.
+@pytest.mark.parametrize(
+    "name", [name for name, spec in CONFIG.items() if isinstance(spec, dict) and "help" in spec]
+)
+def test_every_question_and_choice_fits_an_80_column_terminal(name: str) -> None:
+    spec = CONFIG[name]
+    assert len(spec["help"]) <= 77, spec["help"]
+    for label in spec.get("choices") or {}:
+        assert len(str(label)) <= 74, label

@@ -152,6 +152,33 @@ def test_a_missing_answers_file_is_refused(cli, project: Path, cache_env: dict[s
     assert "git checkout -- .copier-answers.yml" in message
 
 
+def test_a_broken_answers_file_is_named_as_such(
+    cli, project: Path, cache_env: dict[str, str]
+) -> None:
+    (project / ".copier-answers.yml").write_text("_commit: [0.0.9\n")
+    _git(project, "commit", "-qam", "a bad edit")
+    result = cli("update", cwd=project, env=cache_env)
+    assert result.returncode == ExitCode.USAGE
+    assert_no_traceback(result)
+    message = " ".join(result.stderr.split())
+    assert ".copier-answers.yml cannot be read" in message and "git checkout" in message
+
+
+def test_a_new_admin_password_is_refused_with_where_to_change_it(
+    cli, project: Path, cache_env: dict[str, str]
+) -> None:
+    env_before = (project / ".env").read_text()
+    result = cli("update", "--data", "admin_password=Another1234", cwd=project, env=cache_env)
+    assert result.returncode == ExitCode.USAGE, result.stdout
+    assert_no_traceback(result)
+    message = " ".join(result.stderr.split())
+    assert "does not change the admin password" in message
+    assert "KESTRA_ADMIN_PASSWORD in .env" in message
+    assert "Another1234" not in result.stdout + result.stderr
+    assert (project / ".env").read_text() == env_before
+    assert _git(project, "status", "--porcelain") == ""
+
+
 def test_a_project_outside_git_is_refused(cli, project: Path, cache_env: dict[str, str]) -> None:
     shutil.rmtree(project / ".git")
     result = cli("update", cwd=project, env=cache_env)
@@ -193,8 +220,12 @@ def test_a_new_answer_changes_the_project_on_update(
     cli, project: Path, cache_env: dict[str, str]
 ) -> None:
     env_before = (project / ".env").read_bytes()
-    result = cli("update", "--data", "kestra_version=v1.2", cwd=project, env=cache_env)
+    narrow = {**cache_env, "COLUMNS": "80"}  # a default terminal
+    result = cli("update", "--data", "kestra_version=v1.2", cwd=project, env=narrow)
     assert result.returncode == ExitCode.OK, result.stderr
+    # The command to copy stays on one line, even wider than the terminal.
+    commit = "git add -A && git commit -m 'Update from the kestra-init template'"
+    assert commit in result.stdout.splitlines()[-2]
     assert "image: kestra/kestra:v1.2" in (project / "docker-compose.yml").read_text()
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["kestra_version"] == "v1.2"
     assert (project / ".env").read_bytes() == env_before

@@ -70,6 +70,7 @@ def doctor(
         return DoctorResult(None, codespace, results)
 
     results.append(checks.check_env_file(project))
+    results.append(checks.check_flow_secrets(project))
     docker_ok = not any(r.failed for r in results if r.key.startswith("docker-"))
     if project.env_path.is_file():
         results.extend(_stack_checks(project, compose_files, docker_ok))
@@ -104,6 +105,7 @@ def _stack_checks(
     files = ", ".join(path.name for path in stack.settings.files)
     return [
         checks.passed("compose-config", title_config, f"{files} (project '{config.name}')"),
+        checks.check_stack_name(config.name, project.root, states),
         checks.check_ports(config, states),
     ]
 

@@ -34,11 +34,20 @@ def down(
     ``confirm`` is asked before volumes are deleted; None means the user already
     said yes (``--yes``).
     """
+    from kestra_init.stack.checks import check_stack_name
     from kestra_init.stack.compose import open_stack
 
     project = find_project(start)
     stack = open_stack(project, compose_files)
     config = stack.config()
+    states = stack.states()
+    # A namesake stack made from another folder is that folder's: never delete its
+    # data from here, nor stop it while that folder still exists.
+    owner = check_stack_name(config.name, project.root, states)
+    if owner.failed and owner.error is not None:
+        others = {state.working_dir for state in states.values() if state.working_dir}
+        if volumes or any(Path(other).is_dir() for other in others):
+            raise owner.error
     existing = stack.existing_volumes()
     if volumes and existing and confirm is not None and not confirm(existing):
         raise UsageError(
@@ -47,7 +56,7 @@ def down(
             "Run `kestra-init down` to stop the stack and keep the data, or "
             "`kestra-init down --volumes --yes` to delete it without asking",
         )
-    containers = [state.name for state in stack.states().values()]
+    containers = [state.name for state in states.values()]
     stack.down(volumes=volumes, on_line=on_line)
     return DownResult(
         project_name=config.name,

@@ -36,4 +36,13 @@ def logs(
             f"Run `kestra-init logs {services[0] if services else 'SERVICE'}`, or leave the "
             "name out for every service",
         )
+    if not stack.states():
+        # Compose prints nothing for a stack without containers: say why instead of
+        # leaving a first-time user in front of an empty screen.
+        raise UsageError(
+            f"The stack '{stack.config().name}' has no containers, so there are no logs",
+            "It was never started here, or `kestra-init down` removed its containers "
+            "(and their logs).",
+            "Start it with `kestra-init up`, then run `kestra-init logs` again",
+        )
     return stack.follow_logs([service] if service else [], follow=follow, tail=tail)

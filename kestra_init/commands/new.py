@@ -137,6 +137,7 @@ def create_project(
     except BaseException:
         _remove_created(root, existed, before)
         raise
+    _keep_env_out_of_git(root, warnings)
     # The files the template would have written (.env has its own warning).
     kept = [p for p in keep if p != ENV_FILE and (p in _DESCRIPTIONS or p == ".gitignore")]
     if kept:
@@ -252,6 +253,27 @@ def _write_env(
         admin_email=str(answers.get("admin_email") or "") or None,
     )
     return True
+
+
+def _keep_env_out_of_git(root: Path, warnings: list[str]) -> None:
+    """A .gitignore kept by --force may not ignore .env: add the line it needs."""
+    from kestra_init.templating.git import ensure_ignored
+
+    if not (root / ENV_FILE).exists():
+        return
+    try:
+        added = ensure_ignored(root, ENV_FILE, "Added by kestra-init: .env holds the secrets.")
+    except OSError as error:
+        warnings.append(
+            f".gitignore could not be updated ({error.strerror or error}): add a line `/.env` "
+            "to it yourself, so the secrets in .env are never committed"
+        )
+        return
+    if added:
+        warnings.append(
+            "added `/.env` to your .gitignore: .env holds the project's secrets and must "
+            "never be committed"
+        )
 
 
 def _first_commit(root: Path, progress: Progress) -> GitOutcome:

@@ -134,14 +134,17 @@ def up(
     _must_pass(env_check, report)
     assert config is not None
 
-    # 2. What already runs; the ports the stack needs.
+    # 2. What already runs (this folder's stack, not a namesake's); the ports it needs.
     states = stack.states()
+    owner = checks.check_stack_name(config.name, project.root, states)
+    if owner.failed:
+        _must_pass(owner, report)
     _must_pass(checks.check_ports(config, states), report)
     warnings: list[CheckResult] = []
-    memory = checks.check_memory(info, project.database)
-    report(memory)
-    if memory.status is Status.WARNING:
-        warnings.append(memory)
+    for advice in (checks.check_memory(info, project.database), checks.check_flow_secrets(project)):
+        report(advice)
+        if advice.status is Status.WARNING:
+            warnings.append(advice)
     was_running = bool(config.services) and all(
         name in states and states[name].running for name in config.services
     )
@@ -158,7 +161,10 @@ def up(
     # 4. Start (a no-op for what already runs unchanged) and wait, stage by stage.
     # The offline validation needs no server: it runs meanwhile, in its own thread.
     validation = _validate_in_background(project)
-    job = BackgroundJob(lambda on_line: stack.converge(on_line, running=was_running)).start()
+    restarted: list[bool] = []  # what converge says: did it (re)create anything?
+    job = BackgroundJob(
+        lambda on_line: restarted.append(stack.converge(on_line, running=was_running))
+    ).start()
     connection = local_connection(project, config)
     from kestra_init.kestra.client import KestraClient  # httpx: loaded by _preload by now
 
@@ -182,6 +188,9 @@ def up(
             raise timed_out(stack, stage_service(error.stage.key, config), error) from None
     job.join()
     job.raise_error()
+    # A changed .env or compose file makes Compose recreate containers even on a
+    # running stack: then it was restarted, and the summary must not say otherwise.
+    was_running = was_running and not any(restarted)
 
     result = UpResult(
         project_root=project.root,

@@ -73,6 +73,16 @@ def update_project(
     own_template = _is_ours(recorded.get("_src_path"))
     questions = load_questions(packaged_template_dir() / CONFIG_FILE) if own_template else {}
     answers_given = parse_data(data, questions)
+    if answers_given.get("admin_password"):
+        # Accepting it would change nothing: the password only ever feeds .env.
+        raise UsageError(
+            "update does not change the admin password",
+            "The password lives only in .env (never in the answers), and an update "
+            "never touches .env.",
+            "Edit KESTRA_ADMIN_PASSWORD in .env, and SECRET_KESTRA_PASSWORD to the same "
+            "value in base64 (`printf '%s' 'NEW' | base64`), then run `kestra-init up`, "
+            "which restarts Kestra with it",
+        )
     if "admin_password" in questions and "admin_password" not in answers_given:
         # A secret answer is never recorded, so Copier would ask it again; it
         # only ever feeds .env, which an update leaves alone.
@@ -125,6 +135,13 @@ def _recorded(project: Project) -> dict[str, Any]:
             "with kestra-init new and move your flows into it",
         )
     answers = project.answers
+    if not answers:
+        raise UsageError(
+            f"{ANSWERS_FILE} cannot be read",
+            "It is not a YAML mapping of answers (an edit by hand broke it, or it is empty).",
+            f"restore it from git (git checkout -- {ANSWERS_FILE}), then run kestra-init "
+            "update again",
+        )
     if not answers.get("_src_path"):
         raise UsageError(
             f"{ANSWERS_FILE} does not say which template made this project",

@@ -90,4 +90,4 @@ def split_documents(path: Path, text: str) -> list[SourceDocument]:
 def iter_documents(paths: Iterable[Path]) -> Iterator[SourceDocument]:
     """Every document of every flow file (OSError or UnicodeDecodeError when unreadable)."""
     for path in find_flow_files(paths):
-        yield from split_documents(path, path.read_text(encoding="utf-8"))
+        yield from split_documents(path, path.read_text(encoding="utf-8-sig"))

@@ -132,7 +132,10 @@ def read_local_flows(paths: Iterable[Path]) -> tuple[list[LocalFlow], list[Local
     seen: dict[tuple[str, str], LocalFlow] = {}
     for path in find_flow_files(paths):
         try:
-            text = path.read_text(encoding="utf-8")
+            # utf-8-sig: a byte-order mark (Windows editors) is not part of the flow.
+            # Kestra's YAML parser skips one only at the start of a request body,
+            # so inside a namespace's bulk body it would break the flow's first key.
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             problems.append(LocalProblem(path, 0, f"cannot be read: {error}"))
             continue

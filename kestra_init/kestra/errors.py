@@ -98,7 +98,14 @@ def auth_error(connection: Connection, status: int) -> KestraAuthError:
 
 
 def unreachable_error(connection: Connection, cause: str) -> KestraUnreachable:
-    if connection.local:
+    if connection.source("url") == "default":
+        # No project and no URL given: "start the project's Kestra" would send the
+        # user looking for a project that is not there.
+        fix = (
+            "run the command inside a project made by `kestra-init new` once `kestra-init up` "
+            "has started it, or name the server with --server URL (or KESTRA_URL)"
+        )
+    elif connection.local:
         fix = (
             "start the project's Kestra with `kestra-init up` (and check KESTRA_PORT in .env "
             "if it listens on another port)"

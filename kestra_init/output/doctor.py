@@ -6,6 +6,8 @@ from kestra_init.commands.doctor import DoctorResult
 from kestra_init.output.console import out, print_json
 from kestra_init.stack.checks import Status
 
+_DETAIL_LINES = 10  # of a failed check's tool output; `kestra-init up` shows more
+
 _MARKS = {
     Status.PASSED: ("ok", "green"),
     Status.WARNING: ("warn", "yellow"),
@@ -38,6 +40,9 @@ def render(result: DoctorResult, *, as_json: bool = False) -> None:
         if check.fix and check.status in (Status.FAILED, Status.WARNING):
             finding.append("\nfix: ", style="bold")
             finding.append(check.fix)
+        if check.failed and check.details:
+            # The tool's own words (Compose's YAML error...), which the fix refers to.
+            finding.append("\n" + "\n".join(check.details[-_DETAIL_LINES:]), style="dim")
         table.add_row(Text(mark, style=style), check.title, finding)
     console = out()
     console.print(table)

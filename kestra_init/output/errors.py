@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -51,7 +52,11 @@ def render_error(error: KestraInitError) -> None:
     if error.fix:
         paragraph.append(" To fix: ", style="bold")
         paragraph.append(_sentence(error.fix))
-    console.print(paragraph)
+    # Wrapped at spaces only: a URL, path or command longer than the line stays whole
+    # (the terminal shows it on its own line), so it can be copied and pasted.
+    paragraph.overflow = "ignore"
+    for line in paragraph.wrap(console, console.width):
+        console.print(line, crop=False, no_wrap=True, overflow="ignore")
     if error.details:
         title = error.details_title or "Details"
         console.print(f"\n[dim]{escape(title)}:[/dim]")
@@ -66,7 +71,7 @@ def report_internal_error(error: BaseException) -> ExitCode:
     fd, name = tempfile.mkstemp(prefix="kestra-init-crash-", suffix=".log")
     with os.fdopen(fd, "w") as handle:
         handle.write(f"kestra-init {_version()} on Python {sys.version.split()[0]}\n")
-        handle.write("command: " + " ".join(sys.argv) + "\n\n")
+        handle.write("command: " + " ".join(redact_argv(sys.argv)) + "\n\n")
         traceback.print_exception(type(error), error, error.__traceback__, file=handle)
     err().print(
         f"[bold red]Error:[/bold red] [bold]kestra-init stopped on an unexpected "
@@ -75,6 +80,41 @@ def report_internal_error(error: BaseException) -> ExitCode:
         "details (it contains no secrets from .env, but check before sharing)."
     )
     return ExitCode.INTERNAL
+
+
+# Options whose value is a secret, and --data answers whose key names one.
+_SECRET_OPTIONS = ("--password", "--api-token")
+_DATA_OPTIONS = ("--data", "-d")
+_SECRET_KEY_WORDS = ("password", "secret", "token")
+_URL_USERINFO_RE = re.compile(r"(?<=://)[^/\s]*@")
+
+
+def redact_argv(argv: list[str]) -> list[str]:
+    """The command line with secrets replaced by ``***``: crash files get shared."""
+    shown: list[str] = []
+    hide_next = False
+    data_next = False
+    for arg in argv:
+        if hide_next:
+            shown.append("***")
+        elif data_next:
+            shown.append(_redact_answer(arg))
+        elif arg.startswith(tuple(f"{option}=" for option in _SECRET_OPTIONS)):
+            shown.append(arg.split("=", 1)[0] + "=***")
+        elif arg.startswith("--data="):
+            shown.append("--data=" + _redact_answer(arg.split("=", 1)[1]))
+        else:
+            shown.append(_URL_USERINFO_RE.sub("***@", arg))
+        hide_next = not hide_next and not data_next and arg in _SECRET_OPTIONS
+        data_next = not data_next and arg in _DATA_OPTIONS
+    return shown
+
+
+def _redact_answer(answer: str) -> str:
+    key, equals, _value = answer.partition("=")
+    if equals and any(word in key.lower() for word in _SECRET_KEY_WORDS):
+        return f"{key}=***"
+    return answer
 
 
 def _sentence(text: str) -> str:

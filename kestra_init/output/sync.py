@@ -236,11 +236,8 @@ def _summary(result: SyncResult) -> Text:
         1 for r in items if r.action.value != "unchanged" and r.outcome.value == "skipped"
     )
     if not any(done.values()) and not failed and not skipped and not result.problems:
-        noun = "item" if len(items) == 1 else "items"
-        return Text(
-            f"Everything is unchanged: the server already has these {len(items)} {noun}.",
-            style="green",
-        )
+        these = "this one" if len(items) == 1 else f"these {len(items)}"
+        return Text(f"Everything is unchanged: the server already has {these}.", style="green")
     parts = [f"{done['create']} created", f"{done['update']} updated"]
     if done["delete"]:
         parts.append(f"{done['delete']} deleted")

@@ -46,8 +46,9 @@ def _render_text(result: UpdateResult) -> None:
             highlight=False,
         )
     console.print("  review the changes: git diff", highlight=False)
-    console.print(
+    console.print(  # soft_wrap: a command to copy is never cut in two
         "  commit them: git add -A && git commit -m 'Update from the kestra-init template'",
         highlight=False,
+        soft_wrap=True,
     )
     console.print("  .env was not touched by the update", highlight=False)

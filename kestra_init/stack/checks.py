@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kestra_init import project as proj
@@ -49,13 +50,19 @@ class CheckResult:
     def failed(self) -> bool:
         return self.status is Status.FAILED
 
-    def as_dict(self) -> dict[str, str]:
+    @property
+    def details(self) -> list[str]:
+        """What the failing tool said (e.g. Compose's YAML error), when the error kept it."""
+        return list(self.error.details) if self.error is not None else []
+
+    def as_dict(self) -> dict[str, object]:
         return {
             "check": self.key,
             "title": self.title,
             "status": self.status.value,
             "detail": self.detail,
             "fix": self.fix,
+            "details": self.details,
         }
 
 
@@ -174,7 +181,11 @@ def check_env_file(project: Project) -> CheckResult:
                 "Run `kestra-init up`, which creates it from .env.example with fresh secrets",
             ),
         )
-    problems = env_problems(project.env, project.database)
+    try:
+        env = project.env
+    except KestraInitError as error:  # not UTF-8, unreadable: doctor goes on with the rest
+        return failed("env-file", title, error)
+    problems = env_problems(env, project.database)
     if problems:
         return failed(
             "env-file",
@@ -187,6 +198,56 @@ def check_env_file(project: Project) -> CheckResult:
             detail="; ".join(problems),
         )
     return passed("env-file", title, str(path))
+
+
+def check_flow_secrets(project: Project) -> CheckResult:
+    """SECRET_KESTRA_* in .env still hold the login, in base64.
+
+    The starter flow that calls Kestra's API logs in with ``secret('KESTRA_USERNAME')``
+    and ``secret('KESTRA_PASSWORD')``. Someone who changes the login in .env (as the
+    project's README invites) easily forgets these two: the stack starts, and that
+    flow then fails with 401 at run time. A warning, not a failure: only flows that
+    use the secrets are affected.
+    """
+    import base64
+    import binascii
+
+    title = "Flow secrets match the login"
+    if not project.env_path.is_file():
+        return skipped("flow-secrets", title, "needs .env")
+    try:
+        env = project.env
+    except KestraInitError:
+        return skipped("flow-secrets", title, ".env cannot be read")
+    pairs = (
+        (proj.ENV_SECRET_USERNAME, proj.ENV_ADMIN_EMAIL),
+        (proj.ENV_SECRET_PASSWORD, proj.ENV_ADMIN_PASSWORD),
+    )
+    stale: list[str] = []
+    checked: list[str] = []
+    for secret_key, login_key in pairs:
+        encoded, login = env.get(secret_key), env.get(login_key)
+        if encoded is None or not login:
+            continue  # not used by this project, or the .env check reports it
+        checked.append(secret_key)
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            stale.append(f"{secret_key} is not valid base64")
+            continue
+        if decoded != login:
+            stale.append(f"{secret_key} is not {login_key} in base64")
+    if not checked:
+        return skipped("flow-secrets", title, "no SECRET_KESTRA_* in .env")
+    if not stale:
+        return passed("flow-secrets", title, "SECRET_KESTRA_* hold the login")
+    return warning(
+        "flow-secrets",
+        title,
+        "; ".join(stale) + ": flows that log in with secret() will get 401",
+        "Set each again from the login in .env, e.g. SECRET_KESTRA_PASSWORD=$(printf '%s' "
+        "'THE_PASSWORD' | base64), then run `kestra-init up` (Kestra reads them at start)",
+    )
 
 
 def env_problems(env: Mapping[str, str], database: str) -> list[str]:
@@ -216,6 +277,51 @@ def env_problems(env: Mapping[str, str], database: str) -> list[str]:
     if len(ports) == 2 and len(set(ports.values())) == 1:
         problems.append(f"{proj.ENV_PORT} and {proj.ENV_MANAGEMENT_PORT} are the same port")
     return problems
+
+
+# The compose project name ----------------------------------------------------------------
+def check_stack_name(
+    name: str, project_root: Path, states: Mapping[str, ServiceState]
+) -> CheckResult:
+    """The stack's containers, if any, were made from this folder.
+
+    Compose tells stacks apart by name only. Two folders with the same project
+    name (a project made again elsewhere, a copy) would share containers and data
+    volumes: `up` in one would silently replace the other's containers, whose
+    Postgres volume keeps the password of the first .env.
+    """
+    title = "Stack name not shared"
+    here = project_root.resolve()
+    others = sorted(
+        {
+            state.working_dir
+            for state in states.values()
+            if state.working_dir and Path(state.working_dir).resolve() != here
+        }
+    )
+    if not others:
+        return passed("stack-name", title, f"'{name}'")
+    other = others[0]
+    if Path(other).is_dir():
+        stop = f"stop it first with `kestra-init down -C {other}`"
+    else:
+        stop = (
+            f"its folder is gone, so remove its containers with `docker compose -p {name} "
+            "down` (add `--volumes` to delete its data too)"
+        )
+    return failed(
+        "stack-name",
+        title,
+        EnvironmentProblem(
+            f"The stack name '{name}' is already used by the project in {other}",
+            "Docker Compose tells stacks apart by their name only, so from here kestra-init "
+            "would replace, stop or delete that project's containers and data volumes (and "
+            "its database keeps the password of that project's .env).",
+            f"Work with one of the two at a time: {stop}, then run the command here again "
+            "(projects made with different names never collide)",
+        ),
+        detail=f"'{name}' has containers made from {other}",
+    )
 
 
 # Ports --------------------------------------------------------------------------------

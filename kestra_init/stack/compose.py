@@ -42,6 +42,7 @@ DATABASE_SERVICE = "postgres"
 KESTRA_UI_TARGET = 8080  # the ports inside the Kestra container
 KESTRA_MANAGEMENT_TARGET = 8081
 _OVERRIDE_FILE = "docker-compose.override.yml"
+WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
 _STATUS_CODE_RE = re.compile(r"^(?:Restarting|Exited) \((\d+)\)")
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -110,6 +111,8 @@ class ServiceState:
     health: str  # "" (no healthcheck), starting, healthy, unhealthy
     exit_code: int
     ports: tuple[PublishedPort, ...] = field(default=())
+    # The folder Compose was run from when it made the container ("" when unknown).
+    working_dir: str = ""
 
     @property
     def running(self) -> bool:
@@ -451,8 +454,17 @@ def parse_ps(output: str) -> dict[str, ServiceState]:
             exit_code=int(row.get("ExitCode") or 0)
             or _status_exit_code(str(row.get("Status", ""))),
             ports=ports,
+            working_dir=_label(row.get("Labels"), WORKING_DIR_LABEL),
         )
     return states
+
+
+def _label(labels: object, key: str) -> str:
+    """One label's value; `ps --format json` gives labels as one "k=v,k=v" string."""
+    if isinstance(labels, Mapping):
+        return str(labels.get(key, ""))
+    match = re.search(re.escape(key) + r"=(.*?)(?:,[\w.-]+=|$)", str(labels or ""))
+    return match.group(1) if match else ""
 
 
 def _status_exit_code(status: str) -> int:

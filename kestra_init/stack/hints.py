@@ -20,7 +20,8 @@ EXIT_KILLED = 137  # 128 + SIGKILL: what the kernel's OOM killer leaves behind
 
 @dataclass(frozen=True)
 class Hint:
-    kind: str  # a stable id: oom, port, auth-setup, postgres-major, pull, network
+    # A stable id: oom, port, auth-setup, postgres-major, postgres-password, pull, network.
+    kind: str
     why: str
     fix: str
 
@@ -172,6 +173,29 @@ def _postgres_major_rule(text: str) -> Hint | None:
     )
 
 
+def _postgres_password_rule(text: str) -> Hint | None:
+    # Postgres sets its password when it creates the data volume, and keeps it:
+    # a new .env (project made again under the same name, .env deleted and made
+    # again by `up`, POSTGRES_PASSWORD edited) no longer matches the volume's.
+    if "password authentication failed" not in text.lower():
+        return None
+    return Hint(
+        kind="postgres-password",
+        why=(
+            "Kestra cannot log in to its database: the Postgres data volume was created with "
+            "another POSTGRES_PASSWORD, and Postgres keeps the password it was first started "
+            "with (this happens when a project is made again under the same name, or .env "
+            "was deleted or POSTGRES_PASSWORD changed)"
+        ),
+        fix=(
+            "Put the old POSTGRES_PASSWORD back in .env if you still have it, or start from an "
+            "empty database with `kestra-init down --volumes` (this deletes the flows, "
+            "executions and files stored by Kestra; your flow files in flows/ stay), then run "
+            "`kestra-init up` again"
+        ),
+    )
+
+
 def _image_missing_rule(text: str) -> Hint | None:
     lowered = text.lower()
     match = _IMAGE_MISSING_RE.search(text)
@@ -216,6 +240,7 @@ def _oom_text_rule(text: str) -> Hint | None:
 _TEXT_RULES: tuple[Callable[[str], Hint | None], ...] = (
     _port_rule,
     _postgres_major_rule,
+    _postgres_password_rule,
     _oom_text_rule,
     _image_missing_rule,
     _network_rule,

@@ -7,6 +7,7 @@ run over uncommitted work it could not tell apart from its own changes.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -45,12 +46,59 @@ def init_and_commit(root: Path, message: str) -> GitOutcome:
     try:
         _git(root, "init", "-q")
         _git(root, "add", "-A")
+        # Never .env, whatever a .gitignore kept by --force says: it holds the secrets.
+        _git(root, "rm", "-q", "--cached", "--ignore-unmatch", "--", ".env")
         _git(root, "commit", "-q", "--no-verify", "-m", message, env=_identity_if_missing(root))
         short = _git(root, "rev-parse", "--short", "HEAD").stdout.strip()
     except subprocess.CalledProcessError as error:
         lines = (error.stderr or error.stdout or "").strip().splitlines()
         return GitOutcome("failed", lines[-1] if lines else f"git exited with {error.returncode}")
     return GitOutcome("committed", short)
+
+
+def ensure_ignored(root: Path, name: str, comment: str) -> bool:
+    """Make ``root/.gitignore`` ignore ``name``; True when a line had to be added.
+
+    A .gitignore the user already had (kept by ``new --force``) may not ignore
+    .env; then the secrets would reach the first ``git add -A``. Lines are only
+    appended, never changed. Inside a repository git itself answers (parent
+    .gitignore files and global excludes count); elsewhere the file is read.
+    """
+    path = root / ".gitignore"
+    if work_tree_of(root) is not None:
+        if _git(root, "check-ignore", "-q", "--", name, check=False).returncode == 0:
+            return False
+    elif _gitignore_ignores(path, name):
+        return False
+    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    separator = "" if not text else "\n" if text.endswith("\n") else "\n\n"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"{separator}# {comment}\n/{name}\n")
+    return True
+
+
+def _gitignore_ignores(path: Path, name: str) -> bool:
+    """Whether the patterns of one .gitignore ignore the top-level file ``name``.
+
+    The subset that matters for one file at the top: plain and ``/``-anchored
+    globs and ``!`` negations, the last match winning as in git.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return False
+    ignored = False
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        pattern = line[1:] if negated else line
+        if pattern.endswith("/"):
+            continue  # folders only
+        if fnmatch.fnmatchcase(name, pattern.removeprefix("**/").removeprefix("/")):
+            ignored = not negated
+    return ignored
 
 
 def uncommitted_files(root: Path) -> list[str]:

@@ -232,15 +232,20 @@ def _check_namespace(flow: FlowDoc) -> Iterator[Finding]:
             mark,
             f"Namespace `{namespace}` is not allowed: lower-case letters, digits, `.`, `_` and "
             f"`-` only, starting with a letter or digit, at most {NAMESPACE_MAX} characters. "
-            f"Try `{_suggest(namespace, NAMESPACE_MAX, lower=True)}`.",
+            f"Try `{_suggest(namespace, NAMESPACE_MAX, lower=True, fallback='company.team')}`.",
         )
 
 
-def _suggest(text: str, limit: int, *, lower: bool) -> str:
-    """A close name that fits the pattern: spaces and other characters become `_`."""
-    candidate = text.lower() if lower else text
+def _suggest(text: str, limit: int, *, lower: bool, fallback: str = "my_flow") -> str:
+    """A close name that fits the pattern: accents dropped (`é` -> `e`), spaces and
+    other characters become `_`; ``fallback`` when nothing is left."""
+    import unicodedata
+
+    candidate = unicodedata.normalize("NFKD", text)
+    candidate = "".join(char for char in candidate if not unicodedata.combining(char))
+    candidate = candidate.lower() if lower else candidate
     candidate = re.sub(r"[^a-zA-Z0-9._-]+", "_", candidate.strip()).strip("._-")
-    return (candidate or "my_flow")[:limit]
+    return (candidate or fallback)[:limit]
 
 
 FLOW_DUPLICATE = rule(
