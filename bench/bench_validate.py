@@ -106,10 +106,9 @@ def main() -> int:
             lint_py = best(args.repeat, lambda: validate_paths([folder]))
         finally:
             yaml_nodes._Loader = fast_loader
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         floor = best(
             args.repeat,
-            lambda: [yaml.load(path.read_text(), Loader=loader) for path in files],
+            lambda: [yaml.load(path.read_text(), Loader=fast_loader) for path in files],
         )
         command = [sys.executable, "-m", "kestra_init", "validate", "--format", "json", str(folder)]
         cli = best(

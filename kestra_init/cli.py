@@ -538,11 +538,28 @@ def run(
 
 def main() -> None:
     """Entry point: run the app; turn every error into a message and an exit code."""
-    from kestra_init.output import errors as error_output
+    try:
+        code = _run()
+    except BrokenPipeError:
+        code = _output_closed()
+    except SystemExit as stop:
+        # Typer turns a BrokenPipeError inside a command into SystemExit(1),
+        # our "findings" code; the error it handled is the exit's context.
+        if not isinstance(stop.__context__, BrokenPipeError):
+            raise
+        code = _output_closed()
+    raise SystemExit(int(code or 0))
 
+
+def _run() -> int | None:
+    # The error renderer is imported only when there is an error to render.
     try:
         code = app(standalone_mode=False)
+    except BrokenPipeError:
+        raise  # main() ends the command quietly, whatever caught it
     except KestraInitError as error:
+        from kestra_init.output import errors as error_output
+
         error_output.render_error(error)
         code = error_output.exit_code_for(error)
     except (KeyboardInterrupt, typer.Abort):
@@ -552,8 +569,30 @@ def main() -> None:
             error.show()  # type: ignore[attr-defined]
             code = error.exit_code  # type: ignore[attr-defined]
         else:
+            from kestra_init.output import errors as error_output
+
             code = error_output.report_internal_error(error)
-    raise SystemExit(int(code or 0))
+    return code
+
+
+def _output_closed() -> ExitCode:
+    """The reader of our output went away (`| head -1`): stop writing, say nothing.
+
+    What is still buffered would fail again when Python flushes at exit (a
+    second BrokenPipeError, printed as "Exception ignored"), so the standard
+    streams are pointed at the null device first (Python's documented recipe).
+    """
+    import contextlib
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        # A stream replaced or already closed has nothing left to flush.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    return ExitCode.OUTPUT_CLOSED
 
 
 def _is_click_exception(error: Exception) -> bool:

@@ -18,7 +18,6 @@ rules (a test keeps the two in step).
 from __future__ import annotations
 
 import re
-import secrets
 import string
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -44,8 +43,12 @@ def username_problem(username: str) -> str | None:
     return None
 
 
-def password_problem(password: str) -> str | None:
-    """Why Kestra (or the compose interpolation) would refuse this password, or None."""
+def password_problem(password: str, *, in_compose: bool = True) -> str | None:
+    """Why Kestra (or the compose interpolation) would refuse this password, or None.
+
+    ``in_compose``: the password lives in a project's .env, which the compose
+    file interpolates; a remote server's password owes nothing to that rule.
+    """
     missing = [
         label
         for label, present in (
@@ -61,7 +64,7 @@ def password_problem(password: str) -> str | None:
         return "the password needs " + ", ".join(missing) + " (Kestra's password policy)"
     if len(password) > PASSWORD_MAX:
         return f"the password is longer than {PASSWORD_MAX} characters, Kestra's limit"
-    unsafe = sorted({c for c in password if c in UNSAFE_PASSWORD_CHARS})
+    unsafe = sorted({c for c in password if c in UNSAFE_PASSWORD_CHARS}) if in_compose else []
     if unsafe:
         shown = " ".join(repr(c) for c in unsafe)
         return (
@@ -76,6 +79,8 @@ def generate_password(length: int = 24) -> str:
 
     Letters and digits only, so it never needs quoting in .env, YAML or a shell.
     """
+    import secrets  # only `new` and `up` generate one; the others skip its hashlib import
+
     alphabet = string.ascii_letters + string.digits
     while True:
         candidate = "".join(secrets.choice(alphabet) for _ in range(length))

@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     RUN_CANCELLED = 8
     INTERNAL = 70
     INTERRUPTED = 130
+    OUTPUT_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for `yes | head -1`
 
 
 MEANING: dict[ExitCode, str] = {
@@ -35,7 +36,7 @@ MEANING: dict[ExitCode, str] = {
     ),
     ExitCode.ENVIRONMENT: (
         "the machine cannot do it: Docker or Compose missing or unreachable, a taken port, "
-        "too little memory, a path that cannot be written"
+        "an image that cannot be pulled, a container that stopped, a path that cannot be written"
     ),
     ExitCode.KESTRA: (
         "Kestra is unreachable, refused the credentials, or answered with a server error"
@@ -50,4 +51,8 @@ MEANING: dict[ExitCode, str] = {
         "a bug in kestra-init: the traceback is written to a file whose path is printed"
     ),
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.OUTPUT_CLOSED: (
+        "the output was closed early (piped into a command such as `head` that stopped "
+        "reading); nothing more was printed"
+    ),
 }

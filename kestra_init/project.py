@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kestra_init.envfile import read_env
-from kestra_init.errors import NotAProjectError
+from kestra_init.errors import NotAProjectError, UsageError
 
 ANSWERS_FILE = ".copier-answers.yml"
 COMPOSE_FILE = "docker-compose.yml"
@@ -48,7 +48,7 @@ class Project:
         import yaml  # only commands that read answers pay for it
 
         try:
-            data = yaml.safe_load(self.answers_path.read_text(encoding="utf-8"))
+            data = yaml.load(self.answers_path.read_text(encoding="utf-8"), yaml_loader())
         except (FileNotFoundError, yaml.YAMLError):
             return {}
         return data if isinstance(data, dict) else {}
@@ -114,13 +114,39 @@ class Project:
         return self.env.get(ENV_ADMIN_PASSWORD) or None
 
     def _port(self, env_key: str, answer_key: str, default: int) -> int:
-        for raw in (self.env.get(env_key), self.answers.get(answer_key)):
-            try:
-                if raw not in (None, ""):
-                    return int(raw)
-            except (TypeError, ValueError):
-                continue
+        """The port .env sets, else the recorded answer, else the default.
+
+        A value that is there but not a port is an error, never a silent
+        fallback: a command would otherwise talk to (or print) the wrong port.
+        """
+        if env_key in self.env:
+            return _valid_port(self.env[env_key], env_key, self.env_path, default)
+        if self.answers.get(answer_key) is not None:
+            return _valid_port(self.answers[answer_key], answer_key, self.answers_path, default)
         return default
+
+
+def _valid_port(raw: object, key: str, path: Path, example: int) -> int:
+    text = str(raw).strip()
+    if not isinstance(raw, bool) and text.isdigit() and 1 <= int(text) <= 65535:
+        return int(text)
+    raise UsageError(
+        f"{key}={text} in {path} is not a port",
+        "A port is a whole number from 1 to 65535; "
+        + (f"{path.name} gives {key} the value {text!r}." if text else f"{key} is empty."),
+        f"set it to a free port in {path}, for example {key}={example}",
+    )
+
+
+def yaml_loader() -> Any:
+    """PyYAML's safe loader: libyaml's (several times faster) when PyYAML has it.
+
+    The one place that choice is made, for every YAML kestra-init reads (flows,
+    compose files, copier.yml, answers, what a server sent back).
+    """
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def is_project_dir(path: Path) -> bool:

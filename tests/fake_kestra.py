@@ -36,11 +36,15 @@ What it reproduces, with Kestra's quirks
   query (a zip of sources).
 - Revisions grow only when the stored source changes.
 - Executions: ``POST /executions/{ns}/{id}`` (multipart inputs, FILE inputs as
-  file parts, ``wait=true``), ``GET /executions/{id}``, the SSE follow stream
-  (events ``start``, ``progress``, ``end`` carried in the SSE ``id`` field, as
-  Micronaut's ``Event.id`` writes them), ``DELETE /executions/{id}/kill``, logs
-  (``GET /logs/{id}?minLevel=``, and the SSE ``/logs/{id}/follow``). Kestra
-  stores log lines asynchronously; ``log_delay`` makes them show that late.
+  file parts, ``wait=true``; only this answer carries ``url``, made from the
+  configured ``kestra.url``, a bare path without one), ``GET /executions/{id}``
+  (task runs carry ``outputs`` once ended: a ``Return`` task its ``value``, other
+  tasks ``{}``), the SSE follow stream (events ``start``, ``progress``, ``end``
+  carried in the SSE ``id`` field, as Micronaut's ``Event.id`` writes them),
+  ``DELETE /executions/{id}/kill``, logs (``GET /logs/{id}?minLevel=``, and the
+  SSE ``/logs/{id}/follow``, which stays open after the execution ends, until
+  the client leaves, at most ``follow_limit`` seconds). Kestra stores log lines
+  asynchronously; ``log_delay`` makes them show that late.
 - Namespace files (upload, a ``.zip`` upload unpacked, content, directory
   listing, export as zip, delete) and KV values.
 - ``/health`` (and ``/readiness``, ``/liveness``) on the management port.
@@ -59,8 +63,12 @@ start of a line. It checks: ``id`` and ``namespace`` present and matching
 Kestra's patterns and lengths, reserved ids, ``tasks`` present and not empty,
 every top-level task with an ``id`` (pattern) and a dotted ``type``, task ids
 unique at the top level, duplicate top-level keys, and unknown top-level keys
-(Kestra rejects unrecognised fields). Nested tasks, expressions and plugin
-properties are not checked.
+(Kestra rejects unrecognised fields). The ``type`` of a top-level task or
+trigger under ``io.kestra.plugin.core.`` must be in ``KNOWN_CORE_TYPES`` (Kestra
+refuses a type it has no class for); types of every other namespace are
+accepted, since installed plugins vary. A UTF-8 byte order mark at the start of
+a body is skipped, as Kestra's YAML parser does. Nested tasks, expressions and
+plugin properties are not checked.
 
 Executions walk the top-level tasks only (a flowable task is one task run):
 each task takes ``--task-seconds`` (a ``Sleep`` task takes its ``duration``
@@ -88,6 +96,7 @@ import json
 import os
 import re
 import secrets
+import select
 import signal
 import socket
 import subprocess
@@ -157,6 +166,37 @@ TOP_LEVEL_KEYS = frozenset(
         "workerGroup",
         "checks",
     ]
+)
+# The core plugin types the fake knows, for top-level tasks and triggers (the only
+# places it reads a `type`). Kestra refuses a type it has no class for with a 422
+# ("Invalid type: ..."), so an unknown `io.kestra.plugin.core.*` type is refused
+# here too: a typo such as `io.kestra.plugin.core.flow.Slep` must not pass. Types
+# of other namespaces (scripts, serdes, third-party plugins...) are accepted
+# unchecked: which plugins a server has installed varies. Restated from Kestra
+# 1.x's `io.kestra.plugin.core` packages; add a type here when a test needs one.
+CORE_PACKAGE = "io.kestra.plugin.core."
+KNOWN_CORE_TYPES = frozenset(
+    f"{CORE_PACKAGE}{package}.{name}"
+    for package, names in {
+        "debug": "Echo Return",
+        "execution": "Assert Count Exit Fail Kill Labels PurgeExecutions Resume SetVariables "
+        "UnsetVariables",
+        "flow": "AllowFailure Dag EachParallel EachSequential ForEach ForEachItem If Loop "
+        "LoopUntil Parallel Pause Sequential Sleep Subflow Switch Template WaitFor "
+        "WorkingDirectory",
+        "http": "Download Request SseRequest Trigger",
+        "kv": "Delete Get GetKeys PurgeKV Set",
+        "log": "Fetch Log PurgeLogs",
+        "metric": "Publish PurgeMetrics",
+        "namespace": "DeleteFiles DownloadFiles PurgeFiles UploadFiles",
+        "output": "OutputValues",
+        "state": "Delete Get Set",
+        "storage": "Concat DeduplicateItems Delete FilterItems LocalFiles "
+        "PurgeCurrentExecutionFiles PurgeExecution Reverse Size Split Write",
+        "templating": "TemplatedTask",
+        "trigger": "Flow Schedule ScheduleOnDates Toggle Webhook",
+    }.items()
+    for name in names.split()
 )
 TERMINAL_STATES = frozenset(
     {"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "RETRIED", "SKIPPED"}
@@ -302,6 +342,7 @@ class FlowText:
     syntax_error: bool = False  # the text is not a YAML mapping at all
     tasks: list[Item] = field(default_factory=list)
     inputs: list[Item] = field(default_factory=list)
+    triggers: list[Item] = field(default_factory=list)
 
     @property
     def id(self) -> str | None:
@@ -395,7 +436,9 @@ def _items(block: list[tuple[int, str]]) -> tuple[list[Item], bool]:
 def read_flow(source: str) -> FlowText:
     """Check a flow's source with the subset of Kestra's rules described above."""
     flow = FlowText(source)
-    lines = source.splitlines()
+    # A UTF-8 byte order mark before the first key (an editor's doing) is skipped by
+    # Kestra's YAML parser; the source is kept as sent.
+    lines = source.removeprefix("\ufeff").splitlines()
     if not source.strip():
         flow.violations.append(Violation("", "Unable to parse flow: the source is empty"))
         flow.syntax_error = True
@@ -445,6 +488,8 @@ def read_flow(source: str) -> FlowText:
             flow.tasks, _ = _items(_block_lines(lines, index))
         elif key == "inputs" and raw is None:
             flow.inputs, _ = _items(_block_lines(lines, index))
+        elif key == "triggers" and raw is None:
+            flow.triggers, _ = _items(_block_lines(lines, index))
 
     for key in flow.key_lines:
         if key not in TOP_LEVEL_KEYS:
@@ -492,9 +537,22 @@ def read_flow(source: str) -> FlowText:
             seen.add(task_id)
         if not task_type:
             flow.violations.append(Violation(f"{where}.type", "must not be null"))
-        elif "." not in task_type or " " in task_type:
+        elif not _known_type(task_type):
             flow.violations.append(Violation(f"{where}.type", f"Invalid type: {task_type}"))
+    for position, trigger in enumerate(flow.triggers):
+        trigger_type = trigger.keys.get("type")
+        if trigger_type and not _known_type(trigger_type):
+            flow.violations.append(
+                Violation(f"triggers[{position}].type", f"Invalid type: {trigger_type}")
+            )
     return flow
+
+
+def _known_type(type_name: str) -> bool:
+    """A type Kestra could load: dotted, and a known one inside the core package."""
+    if "." not in type_name or " " in type_name:
+        return False
+    return not type_name.startswith(CORE_PACKAGE) or type_name in KNOWN_CORE_TYPES
 
 
 def _java_trim(text: str) -> str:
@@ -574,6 +632,8 @@ class TaskPlan:
     end: float
     final: str
     logs: list[tuple[float, str, str]]  # (time, level, message)
+    # What the task run carries once it ended (a Return task's `value`; {} for most).
+    outputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -590,7 +650,6 @@ class Execution:
     end: float
     final: str
     stopped: tuple[float, str] | None = None  # (when, KILLED|CANCELLED|...) forced from outside
-    url: str | None = None
     log_delay: float = 0.0
 
     def _cut(self) -> tuple[float, str]:
@@ -630,24 +689,25 @@ class Execution:
             if now >= task_end:
                 current = task_final
                 task_hist.append({"state": task_final, "date": _now_iso(task_end)})
-            runs.append(
-                {
-                    "id": task.run_id,
-                    "executionId": self.id,
-                    "namespace": self.namespace,
-                    "flowId": self.flow_id,
-                    "taskId": task.task_id,
-                    "value": None,
-                    "attempts": [{"state": {"current": current, "histories": task_hist}}],
-                    "outputs": {},
-                    "state": {
-                        "current": current,
-                        "histories": task_hist,
-                        "startDate": _now_iso(task.start),
-                        **({"endDate": _now_iso(task_end)} if now >= task_end else {}),
-                    },
-                }
-            )
+            run: dict[str, Any] = {
+                "id": task.run_id,
+                "executionId": self.id,
+                "namespace": self.namespace,
+                "flowId": self.flow_id,
+                "taskId": task.task_id,
+                "value": None,
+                "attempts": [{"state": {"current": current, "histories": task_hist}}],
+                "state": {
+                    "current": current,
+                    "histories": task_hist,
+                    "startDate": _now_iso(task.start),
+                    **({"endDate": _now_iso(task_end)} if now >= task_end else {}),
+                },
+            }
+            if now >= task_end:
+                # The worker sets the outputs when the task ends ({} without any).
+                run["outputs"] = dict(task.outputs) if task_final == task.final else {}
+            runs.append(run)
         state = {
             "current": self.state_at(now),
             "histories": histories,
@@ -656,7 +716,7 @@ class Execution:
         if now >= end:
             state["endDate"] = _now_iso(end)
             state["duration"] = f"PT{max(end - self.created, 0):.3f}S"
-        data = {
+        return {
             "id": self.id,
             "namespace": self.namespace,
             "flowId": self.flow_id,
@@ -668,9 +728,13 @@ class Execution:
             "originalId": self.id,
             "deleted": False,
         }
-        if self.url:
-            data["url"] = self.url
-        return data
+
+    def url(self, kestra_url: str | None) -> str:
+        """The execution's page, as Kestra 1.x puts it in the answer to the POST that
+        started it (and nowhere else): from the configured ``kestra.url``, or a path
+        alone when none is configured."""
+        base = (kestra_url or "").rstrip("/")
+        return f"{base}/ui/{TENANT}/executions/{self.namespace}/{self.flow_id}/{self.id}"
 
     def logs(self, now: float, min_level: str = "INFO") -> list[dict[str, Any]]:
         threshold = LOG_LEVELS.index(min_level) if min_level in LOG_LEVELS else 2
@@ -745,6 +809,7 @@ class Settings:
     version: str = FAKE_VERSION
     kestra_url: str | None = None
     quiet: bool = False  # no request log on stderr
+    follow_limit: float = 60.0  # seconds a /logs/{id}/follow stream stays open at most
 
 
 class State:
@@ -896,7 +961,6 @@ def plan_execution(
     execution_id: str,
     inputs: dict[str, Any],
     labels: list[dict[str, str]],
-    url_base: str | None,
 ) -> Execution:
     settings = state.settings
     flow = read_flow(record.source)
@@ -914,7 +978,12 @@ def plan_execution(
         if short == "Sleep":
             seconds = (_duration_seconds(item.keys.get("duration")) or 0) * settings.sleep_scale
         logs: list[tuple[float, str, str]] = []
+        outputs: dict[str, Any] = {}
         outcome = "SUCCESS"
+        if short == "Return":
+            value = item.keys.get("format") or item.blocks.get("format")
+            if value is not None:
+                outputs["value"] = _render(value, inputs).rstrip("\n")
         if short == "Log":
             message = item.keys.get("message") or item.blocks.get("message") or ""
             level = (item.keys.get("level") or "INFO").upper()
@@ -934,7 +1003,9 @@ def plan_execution(
             outcome = "WARNING" if allowed else "FAILED"
             logs.append((moment + seconds, "WARN" if allowed else "ERROR", _render(reason, inputs)))
         tasks.append(
-            TaskPlan(task_id, task_type, _new_id(), moment, moment + seconds, outcome, logs)
+            TaskPlan(
+                task_id, task_type, _new_id(), moment, moment + seconds, outcome, logs, outputs
+            )
         )
         moment += seconds
         if outcome == "FAILED":
@@ -942,10 +1013,6 @@ def plan_execution(
             break
         if outcome == "WARNING":
             final = "WARNING"
-    url = None
-    if url_base:
-        where = f"{record.namespace}/{record.id}/{execution_id}"
-        url = f"{url_base.rstrip('/')}/ui/{TENANT}/executions/{where}"
     return Execution(
         execution_id,
         record.namespace,
@@ -958,7 +1025,6 @@ def plan_execution(
         tasks,
         max(moment, running_at) + 0.01,
         final,
-        url=url,
         log_delay=settings.log_delay,
     )
 
@@ -1248,12 +1314,6 @@ class Handler(BaseHTTPRequestHandler):
             parts.append((str(name), part.get_filename(), part.get_payload(decode=True) or b""))
         return parts
 
-    def _base_url(self) -> str:
-        settings = self.server.state.settings
-        if settings.kestra_url:
-            return settings.kestra_url
-        return f"http://{self.headers.get('Host', 'localhost')}"
-
     # Flows ----------------------------------------------------------------
     def create_flow(self, query: dict, body: bytes) -> None:
         self._require_yaml()
@@ -1524,14 +1584,14 @@ class Handler(BaseHTTPRequestHandler):
                 inputs = _coerce_inputs(flow, fields, files, execution_id)
             except InputError as error:
                 raise _unprocessable([Violation(f"inputs.{error.name}", str(error))]) from None
-            execution = plan_execution(
-                state, record, execution_id, inputs, labels, self._base_url()
-            )
+            execution = plan_execution(state, record, execution_id, inputs, labels)
             state.executions[execution.id] = execution
         if query.get("wait", ["false"])[0] == "true":
             while execution.state_at(time.time()) not in TERMINAL_STATES:
                 time.sleep(0.02)
-        self._json(200, execution.snapshot(time.time()))
+        answer = execution.snapshot(time.time())
+        answer["url"] = execution.url(state.settings.kestra_url)
+        self._json(200, answer)
 
     def _execution(self, execution_id: str) -> Execution:
         with self.server.state.lock:
@@ -1595,15 +1655,26 @@ class Handler(BaseHTTPRequestHandler):
         level = query.get("minLevel", ["INFO"])[0].upper()
         self._sse_start()
         sent = 0
-        while True:
-            now = time.time()
-            entries = execution.logs(now, level)
+        # Kestra's stream stays open after the execution ends (it never sends an end
+        # event): it closes when the client leaves. Bounded here, so a test that forgets
+        # to close it cannot hang the server.
+        closes_at = time.monotonic() + self.server.state.settings.follow_limit
+        while time.monotonic() < closes_at:
+            entries = execution.logs(time.time(), level)
             for entry in entries[sent:]:
                 self._sse("progress", entry)
             sent = len(entries)
-            if execution.state_at(now) in TERMINAL_STATES:
+            if self._client_left():
                 return
             time.sleep(0.05)
+
+    def _client_left(self) -> bool:
+        """The client closed its end of the connection (it sends nothing on an SSE stream)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     # Namespace files and KV -------------------------------------------------
     def upload_file(self, query: dict, body: bytes, namespace: str) -> None:

@@ -136,3 +136,39 @@ def test_a_long_url_in_an_error_is_never_cut_at_80_columns(tmp_path: Path) -> No
     # The words around it are still wrapped to the terminal's width.
     assert all(len(line.rstrip()) <= 80 for line in lines if url not in line)
     assert len(lines) > 1
+
+
+def _with_closed_stdout(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+    """Run kestra-init with its stdout a pipe nobody reads any more (`| head -1` done)."""
+    import os
+
+    reader, writer = os.pipe()
+    os.close(reader)  # closed before the command writes: every write fails, deterministically
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "kestra_init", *args],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **env},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    return finished.returncode, finished.stderr
+
+
+def test_output_piped_into_a_command_that_stops_reading_ends_quietly(
+    tmp_path: Path, template_cache_env: dict[str, str]
+) -> None:
+    code, stderr = _with_closed_stdout(["new", "proj", "--defaults"], tmp_path, template_cache_env)
+    assert code == ExitCode.OUTPUT_CLOSED
+    assert stderr == ""  # no message, no "Exception ignored", no traceback
+    assert (tmp_path / "proj" / "docker-compose.yml").is_file()  # the work was done
+
+    (tmp_path / "flow.yml").write_text("id: a\nnamespace: b\ntasks: []\n")
+    code, stderr = _with_closed_stdout(["validate", "--format", "json", "flow.yml"], tmp_path, {})
+    assert code == ExitCode.OUTPUT_CLOSED
+    assert stderr == ""

@@ -125,6 +125,29 @@ def test_credentials_breaking_the_rules_are_pointed_out(fake_kestra) -> None:
     assert "at least 8 characters" in caught.value.why
 
 
+def test_compose_password_rules_only_for_the_projects_own_password(fake_kestra) -> None:
+    # A remote server may well have a `$` in its password: nothing to do with compose.
+    with (
+        connect(fake_kestra, password="Wrong$9999") as client,
+        pytest.raises(KestraAuthError) as remote,
+    ):
+        client.probe()
+    assert "compose" not in str(remote.value)
+    assert "Here" not in remote.value.why  # nothing wrong with the password's shape
+
+    # The project's own password, from the .env that the compose file interpolates.
+    local = Connection(
+        url=fake_kestra.url,
+        username=fake_kestra.username,
+        password="Wrong$9999",
+        sources={"url": ".env KESTRA_PORT", "password": ".env KESTRA_ADMIN_PASSWORD"},
+        local=True,
+    )
+    with KestraClient(local, backoff=0.01) as client, pytest.raises(KestraAuthError) as own:
+        client.probe()
+    assert "'$'" in own.value.why and "compose file" in own.value.why
+
+
 def test_server_down_names_the_url_and_kestra_init_up() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     connection = Connection(url=url, username="a@b.io", password="Admin1234", local=True)

@@ -11,14 +11,19 @@ the fake, never by skipping.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import select
+import pty
+import queue
 import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
+from typing import IO
 
 from kestra_init.exit_codes import ExitCode
 from tests.conftest import assert_no_traceback
@@ -149,6 +154,35 @@ def test_down_volumes_without_a_terminal_needs_yes_and_deletes_nothing(
     assert len(project.containers()) == 2 and project.volumes()
 
 
+def test_down_volumes_declined_at_the_prompt_changes_nothing_and_exits_0(
+    standin_project: StandinProject,
+) -> None:
+    project = standin_project
+    env = {**os.environ, **project.env, "NO_COLOR": "1", "TERM": "dumb"}
+    up = subprocess.run(
+        [sys.executable, "-m", "kestra_init", "up", "--no-sync"],
+        cwd=project.root, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert up.returncode == 0, up.stderr
+    # A person at a terminal answers "n": a choice, not a mistake.
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, b"n\n")  # typed ahead; the terminal holds it for the prompt
+        declined = subprocess.run(
+            [sys.executable, "-m", "kestra_init", "down", "--volumes"],
+            cwd=project.root, env=env, stdin=terminal, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert declined.returncode == ExitCode.OK, declined.stdout + declined.stderr
+    assert_no_traceback(declined)
+    assert "Delete them?" in declined.stderr  # it did ask
+    assert "Nothing was stopped or deleted" in declined.stdout
+    assert len(project.containers()) == 2 and project.volumes()
+
+
 def test_up_starts_a_stopped_stack_again(standin_project: StandinProject, cli) -> None:  # type: ignore[no-untyped-def]
     project = standin_project
     assert cli("up", "--no-sync", cwd=project.root, env=project.env).returncode == 0
@@ -182,7 +216,8 @@ def test_compose_project_name_is_honoured_by_every_command(
 
 
 def assert_follow_shows_new_lines(project: StandinProject, env: dict[str, str]) -> None:
-    """`logs --follow` prints lines written after it started, until Ctrl-C."""
+    """`logs --follow` prints lines written after it started, until Ctrl-C, and then
+    leaves no `docker compose logs` process behind."""
     follower = subprocess.Popen(
         [sys.executable, "-m", "kestra_init", "logs", "kestra", "--follow", "--tail", "0"],
         cwd=project.root,
@@ -190,20 +225,67 @@ def assert_follow_shows_new_lines(project: StandinProject, env: dict[str, str]) 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group, so teardown can end all of it
     )
+    lines: queue.Queue[str] = queue.Queue()
+    assert follower.stdout is not None
+    reader = threading.Thread(target=_pump, args=(follower.stdout, lines), daemon=True)
+    reader.start()
     try:
         time.sleep(2)  # let it attach
         project.fake_flows()  # a request the fake writes a log line for
-        assert follower.stdout is not None
-        # Wait at most 20 s for the line, so a silent follower fails instead of hanging.
-        ready, _, _ = select.select([follower.stdout], [], [], 20)
-        assert ready, "no log line within 20 s"
-        assert "/_fake/flows" in follower.stdout.readline()
+        # Other lines come too (a healthcheck's /health every few seconds): read until
+        # the expected one, for at most 20 s, so a silent follower fails, never hangs.
+        seen = _read_until(lines, "/_fake/flows", deadline=time.monotonic() + 20)
+        assert any("/_fake/flows" in line for line in seen), seen
+        assert _compose_logs_processes(project.root)  # what is checked below is there now
+        follower.send_signal(signal.SIGINT)  # what Ctrl-C sends kestra-init
+        follower.wait(timeout=20)
+        assert follower.returncode == 130
+        # Compose's own `logs --follow` ended with it (it used to run on, orphaned).
+        assert _compose_logs_processes(project.root) == []
     finally:
-        follower.send_signal(signal.SIGINT)
-        _out, err = follower.communicate(timeout=20)
-    assert follower.returncode == 130
-    assert "Traceback" not in err
+        if follower.poll() is None or _compose_logs_processes(project.root):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(follower.pid, signal.SIGKILL)
+            follower.wait(timeout=20)
+    reader.join(timeout=5)
+    assert follower.stderr is not None
+    assert "Traceback" not in follower.stderr.read()
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+
+
+def _read_until(lines: queue.Queue[str], text: str, *, deadline: float) -> list[str]:
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        try:
+            seen.append(lines.get(timeout=max(0.0, deadline - time.monotonic())))
+        except queue.Empty:
+            break
+        if text in seen[-1]:
+            break
+    return seen
+
+
+def _compose_logs_processes(project_dir: Path) -> list[str]:
+    """Command lines of running `docker compose ... logs` processes for ``project_dir``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # gone meanwhile
+        words = [word.decode(errors="replace") for word in argv if word]
+        if state != "Z" and "compose" in words and "logs" in words and str(project_dir) in words:
+            found.append(" ".join(words))
+    return found
 
 
 def test_up_in_a_copy_with_the_same_stack_name_leaves_the_original_alone(

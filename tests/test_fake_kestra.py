@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 import tarfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -24,35 +25,11 @@ from tests.fake_kestra import (
     read_flow,
     start_subprocess,
 )
+from tests.helpers import FAILING_FLOW, HELLO_FLOW
 
-HELLO = """id: hello
-namespace: demo
-inputs:
-  - id: name
-    type: STRING
-    defaults: World
-tasks:
-  - id: greet
-    type: io.kestra.plugin.core.log.Log
-    message: "Hello, {{ inputs.name }}!"
-  - id: bye
-    type: io.kestra.plugin.core.log.Log
-    message: Bye
-"""
+HELLO = HELLO_FLOW
 
-FAILING = """id: broken
-namespace: demo
-tasks:
-  - id: first
-    type: io.kestra.plugin.core.log.Log
-    message: starting
-  - id: boom
-    type: io.kestra.plugin.core.execution.Fail
-    errorMessage: it broke
-  - id: never
-    type: io.kestra.plugin.core.log.Log
-    message: never logged
-"""
+FAILING = FAILING_FLOW
 
 YAML = {"Content-Type": "application/x-yaml"}
 
@@ -328,6 +305,110 @@ def test_kill_ends_a_running_execution_as_killed(api) -> None:
     final = api.get(f"/executions/{execution['id']}").json()
     assert final["state"]["current"] == "KILLED"
     assert final["taskRunList"][-1]["state"]["current"] == "KILLED"
+
+
+def test_the_execution_url_is_only_in_the_answer_that_started_it_from_kestra_url(
+    fake_kestra_factory,
+) -> None:
+    # Kestra builds it from its configured `kestra.url`, never from the request's
+    # Host, and only answers it to the POST that started the run.
+    configured = [("https://kestra.example.com/", "https://kestra.example.com"), (None, "")]
+    for kestra_url, base in configured:
+        server = fake_kestra_factory(kestra_url=kestra_url)
+        auth = (server.username, server.password)
+        with httpx.Client(base_url=server.url + "/api/v1/main", auth=auth) as api:
+            api.post("/flows", content=HELLO, headers=YAML)
+            started = api.post("/executions/demo/hello", params={"wait": "true"}).json()
+            where = f"/ui/main/executions/demo/hello/{started['id']}"
+            assert started["url"] == base + where
+            assert "url" not in api.get(f"/executions/{started['id']}").json()
+
+
+RETURNS = """id: returns
+namespace: demo
+inputs:
+  - id: name
+    type: STRING
+    defaults: World
+tasks:
+  - id: greeting
+    type: io.kestra.plugin.core.debug.Return
+    format: "Hello, {{ inputs.name }}"
+  - id: said
+    type: io.kestra.plugin.core.log.Log
+    message: done
+"""
+
+
+def test_task_runs_carry_their_outputs_once_ended(api) -> None:
+    api.post("/flows", content=RETURNS, headers=YAML)
+    execution = api.post(
+        "/executions/demo/returns", params={"wait": "true"}, files={"name": (None, "Ada")}
+    ).json()
+    outputs = {run["taskId"]: run["outputs"] for run in execution["taskRunList"]}
+    assert outputs == {"greeting": {"value": "Hello, Ada"}, "said": {}}
+
+
+def test_a_byte_order_mark_before_the_first_key_is_accepted_everywhere(api) -> None:
+    bom = "\ufeff".encode()
+    created = api.post("/flows", content=bom + flow("bom").encode(), headers=YAML)
+    assert created.status_code == 200, created.text
+    changed = bom + flow("bom", message="v2").encode()
+    updated = api.put("/flows/demo/bom", content=changed, headers=YAML)
+    assert updated.status_code == 200, updated.text
+    (checked,) = api.post("/flows/validate", content=bom + flow("x").encode(), headers=YAML).json()
+    assert checked["constraints"] is None
+    bulk = api.post("/flows/other", content=bom + flow("y", "other").encode(), headers=YAML)
+    assert bulk.status_code == 200, bulk.text
+
+
+def test_an_unknown_core_type_is_refused_and_other_namespaces_are_accepted(api) -> None:
+    typo = flow("typo").replace("core.log.Log", "core.flow.Slep")
+    created = api.post("/flows", content=typo, headers=YAML)
+    assert created.status_code == 422
+    assert "Invalid type: io.kestra.plugin.core.flow.Slep" in created.json()["message"]
+    (checked,) = api.post("/flows/validate", content=typo, headers=YAML).json()
+    assert "io.kestra.plugin.core.flow.Slep" in checked["constraints"]
+    assert api.post("/flows", content=flow("typo"), headers=YAML).status_code == 200
+    assert api.put("/flows/demo/typo", content=typo, headers=YAML).status_code == 422
+    trigger = flow("timed") + "triggers:\n  - id: t\n    type: io.kestra.plugin.core.trigger.Cron\n"
+    assert api.post("/flows", content=trigger, headers=YAML).status_code == 422
+    known = trigger.replace("trigger.Cron", "trigger.Schedule") + "    cron: '0 * * * *'\n"
+    assert api.post("/flows", content=known, headers=YAML).status_code == 200
+    plugin = flow("plugin").replace("io.kestra.plugin.core.log.Log", "io.example.plugin.Anything")
+    assert api.post("/flows", content=plugin, headers=YAML).status_code == 200
+
+
+def test_following_logs_stays_open_after_the_execution_ends_until_the_client_leaves(
+    fake_kestra_factory,
+) -> None:
+    server = fake_kestra_factory(follow_limit=30)
+    auth = (server.username, server.password)
+    with httpx.Client(base_url=server.url + "/api/v1/main", auth=auth) as api:
+        api.post("/flows", content=HELLO, headers=YAML)
+        execution = api.post("/executions/demo/hello", params={"wait": "true"}).json()
+        serving = _handler_threads()
+        messages = []
+        url = f"/logs/{execution['id']}/follow"
+        # Still open after the last line: the read times out instead of the stream ending.
+        with (
+            pytest.raises(httpx.ReadTimeout),
+            api.stream("GET", url, timeout=httpx.Timeout(10, read=1.5)) as stream,
+        ):
+            for line in stream.iter_lines():
+                if line.startswith("data:"):
+                    messages.append(json.loads(line[5:])["message"])
+        assert messages == ["Hello, World!", "Bye"]
+    # The client left: the stream's handler ends with it, long before the limit.
+    deadline = time.monotonic() + 5
+    while _handler_threads() >= serving + 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _handler_threads() < serving + 1
+
+
+def _handler_threads() -> int:
+    """Threads of the in-process fake answering a connection."""
+    return sum(1 for thread in threading.enumerate() if "process_request" in thread.name)
 
 
 # Namespace files ----------------------------------------------------------------

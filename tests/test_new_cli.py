@@ -286,6 +286,10 @@ def test_another_template_source_is_used_as_given(
     assert (tmp_path / "out" / "hello.txt").read_text() == "hi world\n"
     answers = yaml.safe_load((tmp_path / "out" / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "1.0.0"
+    # No compose file, no port, no login among its answers: no steps that cannot work.
+    assert "Next steps" not in result.stdout
+    assert "log in as" not in result.stdout
+    assert "http://" not in result.stdout
 
 
 def test_a_template_source_that_does_not_exist_is_a_usage_error(
@@ -478,3 +482,69 @@ def test_a_kept_gitignore_gets_the_env_line_only_when_it_does_not_ignore_env(
     assert (text != gitignore) is added
     if added:
         assert text.endswith("# secrets\n/.env\n")
+
+
+def _refused(cli, cwd: Path, env: dict[str, str], *args: str | Path) -> str:
+    """Run `kestra-init new ARGS`, expect a usage error that left nothing; its message."""
+    before = _entries(cwd)
+    result = cli("new", *args, cwd=cwd, env=env)
+    assert result.returncode == ExitCode.USAGE, result.stdout + result.stderr
+    assert_no_traceback(result)
+    assert _entries(cwd) == before  # nothing written
+    message = " ".join(result.stderr.split())
+    assert message.startswith("Error:") and "To fix:" in message
+    return message
+
+
+def test_an_unknown_vcs_ref_names_it_and_how_to_list_tags(
+    cli, tmp_path: Path, template_cache_env: dict[str, str]
+) -> None:
+    message = _refused(cli, tmp_path, template_cache_env, "proj", "--defaults", "--vcs-ref", "nope")
+    assert "--vcs-ref nope is not a tag or commit of the template" in message
+    assert "git ls-remote --tags" in message
+
+
+def _foreign_template(root: Path, config: str | None) -> Path:
+    root.mkdir(parents=True)
+    if config is not None:
+        (root / "copier.yml").write_text(config)
+    (root / "hello.txt.jinja").write_text("hello\n")
+    return root
+
+
+def test_a_template_that_needs_a_newer_copier_is_a_usage_error(
+    cli, tmp_path: Path, template_cache_env: dict[str, str]
+) -> None:
+    source = _foreign_template(tmp_path / "tpl", '_min_copier_version: "99.0"\nname: a\n')
+    message = _refused(cli, tmp_path, template_cache_env, "out", "--defaults", "--template", source)
+    assert "requires Copier version >= 99.0" in message
+    assert "upgrade Copier" in message
+
+
+def test_a_local_folder_without_copier_yml_is_refused(
+    cli, tmp_path: Path, template_cache_env: dict[str, str]
+) -> None:
+    source = _foreign_template(tmp_path / "plain", None)
+    message = _refused(cli, tmp_path, template_cache_env, "out", "--defaults", "--template", source)
+    assert "is not a Copier template" in message and "copier.yml" in message
+
+
+def test_a_foreign_templates_secret_answer_is_never_echoed(
+    cli, tmp_path: Path, template_cache_env: dict[str, str]
+) -> None:
+    rule = "{% if VALUE|length < 8 %}at least 8 characters{% endif %}"
+    source = _foreign_template(
+        tmp_path / "tpl",
+        "token:\n  type: str\n  secret: true\n  default: long-enough-default\n"
+        f'  validator: "{rule.replace("VALUE", "token")}"\n'
+        "label:\n  type: str\n  default: long-enough-label\n"
+        f'  validator: "{rule.replace("VALUE", "label")}"\n',
+    )
+    args = ("out", "--defaults", "--template", source, "--data")
+
+    secret = _refused(cli, tmp_path, template_cache_env, *args, "token=Zq7sh")
+    assert "Zq7sh" not in secret
+    assert "The token given with --data is not allowed" in secret
+    # A question that is not secret is named with its value, as usual.
+    label = _refused(cli, tmp_path, template_cache_env, *args, "label=Zq7sh")
+    assert "--data label=Zq7sh is not allowed" in label

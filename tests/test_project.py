@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kestra_init.errors import NotAProjectError
+from kestra_init.errors import NotAProjectError, UsageError
 from kestra_init.project import find_project
 
 
@@ -44,3 +44,23 @@ def test_outside_a_project_the_error_says_what_to_do(tmp_path: Path) -> None:
         find_project(tmp_path)
     assert "kestra-init new" in caught.value.fix
     assert find_project(tmp_path, required=False) is None
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "70000", "", "80.5", "-1"])
+def test_a_port_in_env_that_is_not_a_port_is_an_error_naming_it(tmp_path: Path, value: str) -> None:
+    root = make_project(tmp_path / "p", env=f"KESTRA_MANAGEMENT_PORT={value}\n")
+    project = find_project(root)
+    assert project is not None
+    with pytest.raises(UsageError) as caught:
+        _ = project.management_port
+    assert f"KESTRA_MANAGEMENT_PORT={value} in {root.resolve() / '.env'}" in caught.value.what
+    assert project.ui_port == 8080  # missing: the default, as before
+
+
+def test_a_broken_recorded_port_is_an_error_too(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", answers="kestra_port: eighty\n")
+    project = find_project(root)
+    assert project is not None
+    with pytest.raises(UsageError) as caught:
+        _ = project.ui_port
+    assert ".copier-answers.yml" in caught.value.what and "eighty" in caught.value.what

@@ -9,38 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from kestra_init.commands.run import parse_inputs, resolve_flow, start_and_follow
+from kestra_init.commands.run import (
+    STREAM_FAILURES_BEFORE_POLLING,
+    STREAM_RETRY_PAUSE,
+    parse_inputs,
+    resolve_flow,
+    start_and_follow,
+)
 from kestra_init.connection import Connection
 from kestra_init.errors import DeadlineExceeded, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.kestra.client import KestraClient
 from tests.conftest import assert_no_traceback
+from tests.helpers import FAILING_FLOW, HELLO_FLOW, make_api_project
 
-HELLO = """id: hello
-namespace: demo
-inputs:
-  - id: name
-    type: STRING
-    defaults: World
-tasks:
-  - id: greet
-    type: io.kestra.plugin.core.log.Log
-    message: "Hello, {{ inputs.name }}!"
-  - id: bye
-    type: io.kestra.plugin.core.log.Log
-    message: Bye
-"""
+HELLO = HELLO_FLOW
 
-BROKEN = """id: broken
-namespace: demo
-tasks:
-  - id: first
-    type: io.kestra.plugin.core.log.Log
-    message: starting
-  - id: boom
-    type: io.kestra.plugin.core.execution.Fail
-    errorMessage: the source table is empty
-"""
+BROKEN = FAILING_FLOW
 
 SLEEPY = """id: sleepy
 namespace: demo
@@ -80,14 +65,7 @@ def follow(server, flow_id: str, **options):
     return result, updates
 
 
-def make_project(root: Path, server) -> Path:
-    (root / "flows").mkdir(parents=True, exist_ok=True)
-    (root / "docker-compose.yml").write_text("services: {}\n")
-    (root / ".env").write_text(
-        f"KESTRA_PORT={server.port}\nKESTRA_ADMIN_EMAIL={server.username}\n"
-        f"KESTRA_ADMIN_PASSWORD={server.password}\n"
-    )
-    return root
+make_project = make_api_project
 
 
 # Final states and exit codes --------------------------------------------------------------
@@ -110,7 +88,7 @@ def test_failure_exits_1_with_the_error_log(fake_kestra) -> None:
     assert result.execution.state == "FAILED"
     assert result.exit_code is ExitCode.FINDINGS
     assert result.logs[-1].level == "ERROR"
-    assert result.logs[-1].message == "the source table is empty"
+    assert result.logs[-1].message == "it broke"
 
 
 def test_warning_killed_and_cancelled_have_their_own_exit_codes(fake_kestra) -> None:
@@ -171,6 +149,29 @@ def test_a_dropped_stream_is_reopened(fake_kestra) -> None:
     assert fake_kestra.count("GET", r"/follow$") == 2
 
 
+def test_a_malformed_event_is_skipped_not_a_crash(fake_kestra) -> None:
+    fake_kestra.put_flow(HELLO)
+    # A 200 stream whose only event's data is cut mid-JSON (a proxy, a server bug).
+    fake_kestra.fail(r"/follow$", status=200, body='id: progress\ndata: {"state": "RUN\n\n')
+    result, _ = follow(fake_kestra, "hello")
+    assert result.execution.state == "SUCCESS"
+    assert result.exit_code is ExitCode.OK
+
+
+def test_streams_that_close_without_events_fall_back_to_polling(fake_kestra) -> None:
+    fake_kestra.put_flow(HELLO)
+    # Every stream answers 200 and closes at once: without counting those as
+    # failures, run would re-open it in a hot loop and never see the end.
+    fake_kestra.fail(r"/follow$", status=200, body="", times=None)
+    started = time.monotonic()
+    result, _ = follow(fake_kestra, "hello", timeout=20)  # a hot loop ends in a timeout
+    assert result.execution.state == "SUCCESS"
+    assert fake_kestra.count("GET", r"/follow$") == STREAM_FAILURES_BEFORE_POLLING
+    assert fake_kestra.count("GET", r"/executions/[^/]+$") >= 1  # polled
+    # It paused between attempts (a hot loop would take milliseconds).
+    assert time.monotonic() - started >= STREAM_RETRY_PAUSE * 3
+
+
 def test_logs_of_a_long_task_show_before_it_ends(fake_kestra_factory) -> None:
     # Logs land a little after the task starts, so only the re-opened quiet stream
     # (every few seconds) can bring them while the task still runs.
@@ -188,7 +189,7 @@ def test_the_error_line_of_a_failed_run_is_waited_for(fake_kestra_factory) -> No
     server.put_flow(BROKEN)
     result, _ = follow(server, "broken")
     assert result.execution.state == "FAILED"
-    assert result.logs[-1].message == "the source table is empty"
+    assert result.logs[-1].message == "it broke"
 
 
 # Inputs ----------------------------------------------------------------------------------------
@@ -263,7 +264,7 @@ def test_cli_run_success_and_failure_exit_codes(cli, fake_kestra, tmp_path: Path
     assert f"http://localhost:{fake_kestra.port}/ui/main/executions/demo/hello/" in ok.stdout
     failed = cli("run", "demo/broken", cwd=project)
     assert failed.returncode == ExitCode.FINDINGS
-    assert "the source table is empty" in failed.stderr
+    assert "it broke" in failed.stderr
     assert "ended in FAILED" in failed.stdout
     assert_no_traceback(failed)
 

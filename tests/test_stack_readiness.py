@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from kestra_init.errors import EnvironmentProblem
+from kestra_init.errors import EnvironmentProblem, KestraAuthError
 from kestra_init.stack.readiness import (
     BackgroundJob,
     Probe,
@@ -21,6 +21,7 @@ from kestra_init.stack.readiness import (
     StageTimeout,
     run_stages,
 )
+from kestra_init.stack.stages import AUTH_GRACE
 
 
 class Clock:
@@ -138,3 +139,55 @@ def test_background_job_hands_its_error_and_its_last_line_to_the_poller() -> Non
     assert job.done
     with pytest.raises(EnvironmentProblem):
         job.raise_error()
+
+
+# The API stage against a real (fake) Kestra over HTTP ------------------------------
+def _api_probe(server, *, password: str, clock: Clock):  # type: ignore[no-untyped-def]
+    from kestra_init.connection import Connection
+    from kestra_init.kestra.client import KestraClient
+    from kestra_init.stack.stages import StackWatch, _ApiProbe
+
+    connection = Connection(server.url, username=server.username, password=password)
+    client = KestraClient(connection, timeout=3.0, connect_timeout=1.0, retries=0)
+    # No stack is needed: without a service name the probe only calls the API.
+    watch = StackWatch(None, None, None, client, connection, clock=clock)  # type: ignore[arg-type]
+    return _ApiProbe(watch, None), client
+
+
+def test_a_401_from_a_kestra_on_its_setup_page_fails_at_the_first_probe(
+    fake_kestra_factory,
+) -> None:  # type: ignore[no-untyped-def]
+    # Started with credentials that break Kestra's rules: /configs says
+    # isBasicAuthInitialized false, so waiting cannot help.
+    server = fake_kestra_factory(username="admin@example.com", password="weak")
+    clock = Clock()
+    probe, client = _api_probe(server, password="Kitest1234pass", clock=clock)
+    with client, pytest.raises(KestraAuthError) as caught:
+        probe()
+    assert "setup page" in caught.value.what
+    assert "KESTRA_ADMIN_PASSWORD" in caught.value.fix
+    assert clock.now == 100.0  # no grace period was spent
+
+
+def test_a_401_from_a_kestra_with_other_credentials_fails_at_once_without_the_setup_hint(
+    fake_kestra_factory,
+) -> None:  # type: ignore[no-untyped-def]
+    server = fake_kestra_factory()
+    probe, client = _api_probe(server, password="Other1234pass", clock=Clock())
+    with client, pytest.raises(KestraAuthError) as caught:
+        probe()
+    assert "setup page" not in caught.value.what
+
+
+def test_a_401_gets_a_short_grace_only_when_configs_cannot_tell(fake_kestra_factory) -> None:  # type: ignore[no-untyped-def]
+    server = fake_kestra_factory()
+    server.fail("/api/v1/configs", 401, times=None)  # as Kestra 2.0 answers it
+    clock = Clock()
+    probe, client = _api_probe(server, password="Other1234pass", clock=clock)
+    with client:
+        assert probe().ready is False
+        clock.sleep(AUTH_GRACE / 2)
+        assert probe().ready is False
+        clock.sleep(AUTH_GRACE)
+        with pytest.raises(KestraAuthError):
+            probe()

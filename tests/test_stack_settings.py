@@ -105,6 +105,55 @@ def test_a_missing_compose_file_is_a_usage_error_naming_it(project: Project) -> 
 
 
 # What compose says ------------------------------------------------------------------
+def test_compose_commands_we_run_ourselves_target_the_same_stack_as_python_on_whales(
+    project: Project,
+) -> None:
+    # `ps`, `create` and `logs --follow` run `docker compose` directly; every other
+    # call goes through python-on-whales. Both must name the same files, project
+    # name and folder, or `up` would start one stack and watch another.
+    from kestra_init.stack.compose import Stack
+
+    override = project.root / "docker-compose.override.yml"
+    override.write_text("services: {}\n")
+    for environ in ({}, {"COMPOSE_PROJECT_NAME": "other-name"}):
+        stack = Stack(resolve_settings(project, environ=environ))
+        ours = stack._compose_command("ps")
+        theirs = [str(part) for part in stack.client.compose.docker_compose_cmd] + ["ps"]
+        assert Path(theirs[0]).name == ours[0] == "docker"
+        assert ours[1:] == theirs[1:]
+        assert ("other-name" in ours) == bool(environ)
+
+
+# What `docker compose ps` says when a container it listed is removed before it
+# inspects it: Compose recreating a container at that moment (`up` on a changed
+# .env), which a real engine cannot be made to do on cue.
+_PS_RACE = """#!/bin/sh
+count=$(cat "$0.count" 2>/dev/null || echo 0)
+echo $((count + 1)) > "$0.count"
+if [ "$count" = 0 ]; then
+  echo "Error response from daemon: No such container: 2a39e5d921af" >&2
+  exit 1
+fi
+echo '{"Service": "kestra", "Name": "demo-kestra-1", "ID": "1", "State": "running"}'
+"""
+
+
+def test_a_container_removed_while_compose_lists_them_is_read_again_not_an_error(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kestra_init.stack.compose import Stack
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    docker.write_text(_PS_RACE)
+    docker.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    states = Stack(resolve_settings(project, environ={})).states()
+    assert states["kestra"].running
+    assert (bin_dir / "docker.count").read_text().strip() == "2"  # asked twice
+
+
 def test_config_keeps_ports_healthchecks_and_volumes_but_no_environment() -> None:
     raw = {
         "name": "demo",

@@ -21,6 +21,7 @@ from kestra_init.flows.sync_plan import Action, comparable, identify, plan_sync,
 from kestra_init.kestra.client import KestraClient
 from tests.conftest import assert_no_traceback
 from tests.fake_kestra import free_port
+from tests.helpers import make_api_project, run_at_a_terminal
 
 
 def flow(flow_id: str, namespace: str = "demo", message: str = "hi") -> str:
@@ -50,15 +51,7 @@ def flows_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def make_project(root: Path, server) -> Path:
-    """A minimal project whose .env points at the fake server."""
-    (root / "flows").mkdir(parents=True, exist_ok=True)
-    (root / "docker-compose.yml").write_text("services: {}\n")
-    (root / ".env").write_text(
-        f"KESTRA_PORT={server.port}\nKESTRA_ADMIN_EMAIL={server.username}\n"
-        f"KESTRA_ADMIN_PASSWORD={server.password}\n"
-    )
-    return root
+make_project = make_api_project
 
 
 def outcome_of(result, flow_id: str):
@@ -105,12 +98,16 @@ def test_prune_deletes_only_in_the_projects_namespaces_after_confirmation(
         asked.append([(e.namespace, e.id) for e in entries])
         return False
 
+    write(flows_dir, "fresh.yaml", flow("fresh"))
     with client_for(fake_kestra) as client:
         declined = sync_flows(client, [flows_dir], prune=True, confirm=refuse)
     assert asked == [[("demo", "gone")]]
+    assert declined.declined and declined.exit_code is ExitCode.OK
     assert outcome_of(declined, "gone").outcome is Outcome.SKIPPED
-    assert ("demo", "gone") in fake_kestra.flows()
-    assert not fake_kestra.count("DELETE")
+    # A "no" writes nothing at all: not the deletes, nor the creates planned with them.
+    assert outcome_of(declined, "fresh").outcome is Outcome.SKIPPED
+    assert fake_kestra.writes() == []
+    (flows_dir / "fresh.yaml").unlink()
 
     with client_for(fake_kestra) as client:
         accepted = sync_flows(client, [flows_dir], prune=True, confirm=lambda entries: True)
@@ -160,12 +157,13 @@ def test_identify_reads_quoted_and_unusual_headers() -> None:
 def test_files_that_are_not_flows_are_reported_and_the_rest_synced(fake_kestra, flows_dir) -> None:
     write(flows_dir, "good.yaml", flow("good"))
     write(flows_dir, "broken.yaml", "id: x\nnamespace: demo\ntasks:\n  - id: [unclosed\n")
-    write(flows_dir, "notes.yml", "just: a mapping\n")
+    write(flows_dir, "notes.yml", "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n")
     write(flows_dir, "multi.yaml", flow("one") + "---\n" + flow("two"))
     write(flows_dir, "dupe.yaml", flow("good"))
     local, problems = read_local_flows([flows_dir])
     assert sorted(f.id for f in local) == ["good", "one", "two"]
     assert {f.id: f.line for f in local}["two"] == 9
+    assert not any(p.skipped for p in problems)
     messages = {p.path.name: p.message for p in problems}
     assert "is not valid YAML" in messages["broken.yaml"]
     assert "no id and namespace" in messages["notes.yml"]
@@ -174,6 +172,42 @@ def test_files_that_are_not_flows_are_reported_and_the_rest_synced(fake_kestra, 
         result = sync_flows(client, [flows_dir])
     assert sorted(i for _, i in fake_kestra.flows()) == ["good", "one", "two"]
     assert result.exit_code is ExitCode.FINDINGS
+
+
+NOT_FLOWS = {
+    "compose.yaml": "services:\n  kestra:\n    image: kestra/kestra:v1.3\n",
+    "app.yaml": "id: form\nnamespace: demo\ntype: io.kestra.plugin.ee.apps.Execution\n",
+    "dashboard.yml": "title: Overview\ncharts:\n  - id: runs\n",
+    "mapping.yml": "just: a mapping\n",
+}
+
+
+def test_yaml_that_is_not_a_flow_is_skipped_as_validate_skips_it(
+    cli, fake_kestra, tmp_path
+) -> None:
+    project = make_project(tmp_path / "proj", fake_kestra)
+    write(project / "flows", "hello.yaml", flow("hello"))
+    for name, text in NOT_FLOWS.items():
+        write(project / "flows", name, text)
+
+    validated = cli("validate", cwd=project)
+    assert validated.returncode == ExitCode.OK, validated.stdout
+    result = cli("sync", "--json", cwd=project)
+    assert result.returncode == ExitCode.OK, result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert data["problems"] == []
+    skipped = {Path(item["file"]).name: item["message"] for item in data["skipped"]}
+    assert sorted(skipped) == sorted(NOT_FLOWS)
+    assert "Docker Compose file" in skipped["compose.yaml"]
+    assert "Kestra dashboard" in skipped["dashboard.yml"]
+    assert sorted(fake_kestra.flows()) == [("demo", "hello")]  # the app was not sent as a flow
+
+    text = cli("sync", cwd=project)
+    assert text.returncode == ExitCode.OK
+    assert "compose.yaml:1 skipped: not a flow, it looks like a Docker Compose" in " ".join(
+        text.stdout.split()
+    )
+    assert "Not synced" not in text.stdout and "problems" not in text.stdout
 
 
 # Request counts -------------------------------------------------------------------------
@@ -399,6 +433,19 @@ def test_cli_prune_without_a_terminal_or_yes_writes_nothing(cli, fake_kestra, tm
     accepted = cli("sync", "--prune", "--yes", cwd=project)
     assert accepted.returncode == ExitCode.OK, accepted.stderr
     assert sorted(fake_kestra.flows()) == [("demo", "new")]
+
+
+def test_cli_prune_declined_at_the_prompt_writes_nothing_and_exits_0(fake_kestra, tmp_path) -> None:
+    project = make_project(tmp_path / "proj", fake_kestra)
+    fake_kestra.put_flow(flow("old"))
+    write(project / "flows", "new.yaml", flow("new"))
+    declined = run_at_a_terminal(["sync", "--prune"], b"n\n", cwd=project)
+    assert declined.returncode == ExitCode.OK, declined.stdout + declined.stderr
+    assert_no_traceback(declined)
+    assert "Delete them?" in declined.stderr  # it did ask
+    assert "Nothing was written" in declined.stdout
+    assert fake_kestra.writes() == []
+    assert sorted(fake_kestra.flows()) == [("demo", "old")]
 
 
 def test_cli_errors_are_one_paragraph_with_exit_4(cli, fake_kestra, tmp_path) -> None:

@@ -50,6 +50,28 @@ def test_a_version_becomes_a_tagged_commit_and_a_second_sync_needs_no_git(
     assert again == first
 
 
+def test_an_unchanged_template_is_recognised_without_reading_its_files(
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "cache" / "kestra-init" / "template"
+    first = sync_packaged_template(template, "1.2.0", repo=repo)
+    second = sync_packaged_template(template, "1.2.0", repo=repo)  # records the files' stats
+    assert second == first
+
+    def no_reading(self: Path) -> bytes:
+        raise AssertionError(f"{self} was read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    assert sync_packaged_template(template, "1.2.0", repo=repo) == first
+    monkeypatch.undo()
+
+    # A touched file (new time, same bytes) is hashed again: the same version still.
+    readme = template / "project" / "README.md.jinja"
+    os.utime(readme, ns=(readme.stat().st_atime_ns, readme.stat().st_mtime_ns + 10**9))
+    assert sync_packaged_template(template, "1.2.0", repo=repo) == first
+    assert _git(repo, "rev-list", "--count", "HEAD") == "1"
+
+
 def test_a_change_without_a_version_bump_is_a_further_untagged_commit(
     template: Path, tmp_path: Path
 ) -> None:

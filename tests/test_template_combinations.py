@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,23 +75,32 @@ def _as_data(answers: dict[str, Any]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def renders(tmp_path_factory: pytest.TempPathFactory) -> list[Render]:
+    base = tmp_path_factory.mktemp("combinations")
+    jobs = [(base, number, answers) for number, answers in enumerate(_combinations())]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(base / "cache"))  # inherited by the workers
+        # Copier's render is CPU-bound Python: one worker process per CPU renders
+        # them about twice as fast on two CPUs. A fresh interpreter per worker
+        # ("spawn"), as forking a test process that may hold threads is unsafe.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context) as pool:
+            return list(pool.map(_render_one, jobs, chunksize=8))
+
+
+def _render_one(job: tuple[Path, int, dict[str, Any]]) -> Render:
+    """One project, rendered by `new`'s own code (without git)."""
     from kestra_init.commands.new import create_project
 
-    base = tmp_path_factory.mktemp("combinations")
-    results = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(base / "cache"))
-        for number, answers in enumerate(_combinations()):
-            root = base / f"p{number:03d}"
-            create_project(
-                root,
-                data=[*_as_data(answers), f"project_slug=combo-{number:03d}"],
-                defaults=True,
-                git=False,
-                interactive=False,
-            )
-            results.append(Render(answers, root))
-    return results
+    base, number, answers = job
+    root = base / f"p{number:03d}"
+    create_project(
+        root,
+        data=[*_as_data(answers), f"project_slug=combo-{number:03d}"],
+        defaults=True,
+        git=False,
+        interactive=False,
+    )
+    return Render(answers, root)
 
 
 def test_every_combination_renders_the_files_its_answers_ask_for(renders: list[Render]) -> None:
@@ -316,6 +326,17 @@ def test_secrets_live_in_env_only_with_mode_600(renders: list[Render]) -> None:
         assert ".env" in (render.root / ".gitignore").read_text().splitlines()
 
 
+def test_without_the_docker_cli_the_compose_checks_skip_but_fail_where_docker_is_required(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # a folder without a docker command
+    monkeypatch.delenv("KESTRA_INIT_REQUIRE_DOCKER", raising=False)
+    assert "docker CLI is not installed" in (_compose_problem() or "")
+    monkeypatch.setenv("KESTRA_INIT_REQUIRE_DOCKER", "1")  # as CI sets it
+    with pytest.raises(pytest.fail.Exception, match="forbids skipping"):
+        _compose_problem()
+
+
 # Helpers --------------------------------------------------------------------------
 
 
@@ -332,17 +353,23 @@ def _check_jsonschema(schema: str, files: list[str]) -> None:
 
 
 def _compose_problem() -> str | None:
+    """Why `docker compose config` cannot run here (it needs the CLI, not an engine).
+
+    Like the `docker_engine` fixture, KESTRA_INIT_REQUIRE_DOCKER=1 (CI) turns the
+    skip into a failure, so CI cannot pass without these checks.
+    """
     if shutil.which("docker") is None:
-        return "the docker CLI is not installed (docker compose config needs it, not an engine)"
-    version = subprocess.run(
-        ["docker", "compose", "version"], capture_output=True, text=True, check=False
-    )
-    if version.returncode != 0:
+        message = "the docker CLI is not installed (docker compose config needs it, not an engine)"
+    else:
+        version = subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, text=True, check=False
+        )
+        if version.returncode == 0:
+            return None
         message = "the Compose v2 plugin is missing: run .ci/install-docker"
-        if os.environ.get("KESTRA_INIT_REQUIRE_DOCKER") == "1":
-            pytest.fail(message + " (KESTRA_INIT_REQUIRE_DOCKER=1 forbids skipping)")
-        return message
-    return None
+    if os.environ.get("KESTRA_INIT_REQUIRE_DOCKER") == "1":
+        pytest.fail(message + " (KESTRA_INIT_REQUIRE_DOCKER=1 forbids skipping)")
+    return message
 
 
 def _strip_json_comments(text: str) -> str:

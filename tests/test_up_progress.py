@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from kestra_init.output.progress import Progress
+from kestra_init.output.up_progress import UpProgress
 from kestra_init.stack.checks import CheckResult, Status
 from kestra_init.stack.events import PullLine, StepLine
 from kestra_init.stack.readiness import StageEvent, StageStatus
@@ -15,7 +15,7 @@ from kestra_init.stack.readiness import StageEvent, StageStatus
 def run_events(events: list[object]) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=False, width=120)
-    with Progress(console) as progress:
+    with UpProgress(console) as progress:
         for event in events:
             progress(event)
     return buffer.getvalue()

@@ -277,3 +277,15 @@ def test_a_project_made_without_the_template_cache_says_it_cannot_be_updated(
     message = " ".join(result.stderr.split())
     assert "records no template version" in message
     assert "kestra-init new" in message
+
+
+def test_an_unknown_vcs_ref_is_a_usage_error_that_changes_nothing(
+    cli, project: Path, cache_env: dict[str, str]
+) -> None:
+    result = cli("update", "--vcs-ref", "nope", cwd=project, env=cache_env)
+    assert result.returncode == ExitCode.USAGE
+    assert_no_traceback(result)
+    message = " ".join(result.stderr.split())
+    assert "--vcs-ref nope is not a tag or commit of the template" in message
+    assert "git ls-remote --tags" in message
+    assert _git(project, "status", "--porcelain") == ""

@@ -12,15 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import assert_no_traceback
+from tests.helpers import GOOD_FLOW
 
-GOOD = """\
-id: hello
-namespace: company.team
-tasks:
-  - id: say_hello
-    type: io.kestra.plugin.core.log.Log
-    message: Hello
-"""
+GOOD = GOOD_FLOW
 TRAP = """\
 id: api
 namespace: company.team
@@ -197,3 +191,14 @@ def test_validate_imports_no_heavy_library(tmp_path: Path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=False
     )
     assert result.stdout.strip().endswith("HEAVY [] CODE 0"), result.stdout + result.stderr
+
+
+def test_a_flow_defined_twice_in_one_file_is_one_finding(cli, tmp_path: Path) -> None:
+    (tmp_path / "twice.yml").write_text(GOOD + "---\n" + GOOD)
+    result = cli("validate", "twice.yml", cwd=tmp_path)
+    assert_no_traceback(result)
+    assert result.returncode == 1
+    findings = [line for line in result.stdout.splitlines() if LINE_RE.match(line)]
+    assert len(findings) == 1, result.stdout
+    assert LINE_RE.match(findings[0]).group("line", "rule") == ("8", "flow-duplicate")
+    assert result.stdout.strip().splitlines()[-1] == "1 error, 0 warnings in 1 file."

@@ -8,15 +8,9 @@ from pathlib import Path
 from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.diagnostics import Severity
 from kestra_init.flows.lint import MAX_FILE_BYTES, validate_paths
+from tests.helpers import GOOD_FLOW
 
-GOOD = """\
-id: hello
-namespace: company.team
-tasks:
-  - id: say_hello
-    type: io.kestra.plugin.core.log.Log
-    message: Hello
-"""
+GOOD = GOOD_FLOW
 
 
 def write(path: Path, content: str | bytes) -> Path:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kestra_init.errors import UsageError
 from kestra_init.project import find_project
 
 # Asked before deleting volumes: gets their names, answers True to go ahead.
@@ -19,6 +18,8 @@ class DownResult:
     stopped: list[str] = field(default_factory=list)  # containers that were there
     volumes_deleted: list[str] = field(default_factory=list)
     volumes_kept: list[str] = field(default_factory=list)
+    # Deleting the volumes was asked and the answer was no: nothing was touched.
+    declined: bool = False
 
 
 def down(
@@ -50,12 +51,8 @@ def down(
             raise owner.error
     existing = stack.existing_volumes()
     if volumes and existing and confirm is not None and not confirm(existing):
-        raise UsageError(
-            "Nothing was stopped or deleted",
-            f"Deleting the volumes ({', '.join(existing)}) was not confirmed.",
-            "Run `kestra-init down` to stop the stack and keep the data, or "
-            "`kestra-init down --volumes --yes` to delete it without asking",
-        )
+        # A "no" is an answer, not a mistake: stop here, touching nothing.
+        return DownResult(project_name=config.name, volumes_kept=existing, declined=True)
     containers = [state.name for state in states.values()]
     stack.down(volumes=volumes, on_line=on_line)
     return DownResult(

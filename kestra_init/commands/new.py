@@ -54,10 +54,13 @@ class NewResult:
     env_created: bool  # False when --force kept an .env that was already there
     git: GitOutcome
     warnings: list[str] = field(default_factory=list)
+    has_stack: bool = True  # a compose file `kestra-init up` can start (another template's may not)
 
     @property
-    def ui_port(self) -> int:
-        return int(self.answers.get("kestra_port") or 8080)
+    def ui_port(self) -> int | None:
+        """Kestra's UI port, when the template asked for one (ours does)."""
+        port = self.answers.get("kestra_port")
+        return port if isinstance(port, int) and not isinstance(port, bool) else None
 
     @property
     def admin_email(self) -> str:
@@ -88,16 +91,17 @@ def create_project(
     interactive: bool | None = None,
     progress: Progress = lambda _message: None,
 ) -> NewResult:
-    from kestra_init.templating.answers import load_questions, parse_data
-    from kestra_init.templating.source import CONFIG_FILE, packaged_template_dir
+    from kestra_init.templating.answers import load_questions, parse_data, secret_names
+    from kestra_init.templating.source import config_file, packaged_template_dir
 
     root = Path(os.path.abspath(destination.expanduser()))
     interactive = sys.stdin.isatty() if interactive is None else interactive
     _check_destination(root, force=force)
 
     own_template = template is None
-    template_dir = packaged_template_dir() if own_template else _local_dir(template)
-    questions = load_questions(template_dir / CONFIG_FILE) if template_dir else {}
+    template_dir = packaged_template_dir() if own_template else _local_dir(template, vcs_ref)
+    config = config_file(template_dir) if template_dir else None
+    questions = load_questions(config) if config else {}
     answers_given = parse_data(data, questions)
     if not defaults and not interactive:
         raise UsageError(
@@ -132,12 +136,17 @@ def create_project(
             overwrite=force,
             interactive=interactive,
             keep=keep,
+            # Known for a local template; a remote one's are not, so none is echoed.
+            secret_names=secret_names(questions) if config else None,
         )
         env_created = _write_env(root, answers, own_template, warnings, progress)
     except BaseException:
         _remove_created(root, existed, before)
         raise
-    _keep_env_out_of_git(root, warnings)
+    from kestra_init.templating.git import work_tree_of
+
+    top = work_tree_of(root)  # asked once: both git steps below need it
+    _keep_env_out_of_git(root, warnings, in_repository=top is not None)
     # The files the template would have written (.env has its own warning).
     kept = [p for p in keep if p != ENV_FILE and (p in _DESCRIPTIONS or p == ".gitignore")]
     if kept:
@@ -145,7 +154,7 @@ def create_project(
             "kept your own " + ", ".join(kept) + " (the template's version was not written)"
         )
 
-    outcome = _first_commit(root, progress) if git else GitOutcome("skipped", "--no-git")
+    outcome = _first_commit(root, top, progress) if git else GitOutcome("skipped", "--no-git")
     if outcome.status == "failed":
         warnings.append(
             f"git could not make the first commit ({outcome.detail}); "
@@ -162,6 +171,7 @@ def create_project(
         env_created=env_created,
         git=outcome,
         warnings=warnings,
+        has_stack=(root / "docker-compose.yml").is_file(),
     )
 
 
@@ -224,10 +234,28 @@ def _own_template_source(
     return cached.src_path, vcs_ref or cached.ref, f"kestra-init {__version__}"
 
 
-def _local_dir(template: str) -> Path | None:
-    """The template's folder when it is a local one (to read its questions)."""
+def _local_dir(template: str, vcs_ref: str | None) -> Path | None:
+    """The template's folder when it is a local one (to read its questions).
+
+    A folder without copier.yml is refused: Copier would copy it verbatim, a
+    project of nothing but those files, with no question asked.
+    """
+    from kestra_init.templating.source import CONFIG_NAMES, config_file
+
     path = Path(template).expanduser()
-    return path if path.is_dir() else None
+    if not path.is_dir():
+        return None
+    # With --vcs-ref, Copier reads that revision of a local git repository,
+    # whose copier.yml the work tree may not show.
+    if config_file(path) is None and not (vcs_ref and (path / ".git").exists()):
+        raise UsageError(
+            f"The folder {template} is not a Copier template",
+            f"It holds no {' or '.join(CONFIG_NAMES)}, the file that makes a folder a "
+            "template (its questions and settings).",
+            "pass the folder that holds copier.yml, or leave --template out to use "
+            "kestra-init's own template",
+        )
+    return path
 
 
 def _write_env(
@@ -255,14 +283,19 @@ def _write_env(
     return True
 
 
-def _keep_env_out_of_git(root: Path, warnings: list[str]) -> None:
+def _keep_env_out_of_git(root: Path, warnings: list[str], *, in_repository: bool) -> None:
     """A .gitignore kept by --force may not ignore .env: add the line it needs."""
     from kestra_init.templating.git import ensure_ignored
 
     if not (root / ENV_FILE).exists():
         return
     try:
-        added = ensure_ignored(root, ENV_FILE, "Added by kestra-init: .env holds the secrets.")
+        added = ensure_ignored(
+            root,
+            ENV_FILE,
+            "Added by kestra-init: .env holds the secrets.",
+            in_repository=in_repository,
+        )
     except OSError as error:
         warnings.append(
             f".gitignore could not be updated ({error.strerror or error}): add a line `/.env` "
@@ -276,12 +309,12 @@ def _keep_env_out_of_git(root: Path, warnings: list[str]) -> None:
         )
 
 
-def _first_commit(root: Path, progress: Progress) -> GitOutcome:
-    from kestra_init.templating.git import git_available, init_and_commit, work_tree_of
+def _first_commit(root: Path, top: Path | None, progress: Progress) -> GitOutcome:
+    """``top``: the repository already holding ``root``, if any."""
+    from kestra_init.templating.git import git_available, init_and_commit
 
     if not git_available():
         return GitOutcome("no-git", "git is not installed")
-    top = work_tree_of(root)
     if top is not None:
         # The folder already belongs to a repository (a clone, a monorepo): its
         # commits are the owner's to make.

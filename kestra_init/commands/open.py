@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +39,33 @@ def open_ui(
     import webbrowser
 
     try:
-        opened = webbrowser.open(url, new=2)
+        with _stdout_to_stderr():
+            opened = webbrowser.open(url, new=2)
     except Exception:  # a broken browser setup must not fail the command
         opened = False
     return OpenResult(url, opened, "" if opened else "no browser could be started")
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send whatever the browser prints to stderr, while it starts.
+
+    webbrowser runs the BROWSER command (and xdg-open...) with our stdout,
+    and some helpers print there; `URL=$(kestra-init open)` must get the URL
+    alone. Done on the file descriptors, because the browser is another process.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no usable stdout (closed): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _no_browser_reason(env: Mapping[str, str]) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from kestra_init.errors import DeadlineExceeded, KestraApiError, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.kestra.models import Execution, LogEntry
+from kestra_init.key_value import split_pair
 
 if TYPE_CHECKING:
     from kestra_init.connection import Connection
@@ -32,6 +33,7 @@ POLL_INTERVAL = 0.5
 LATE_LOGS_GRACE = 0.5  # seconds to wait for the last log lines of a failed run
 # Consecutive broken streams after which polling takes over.
 STREAM_FAILURES_BEFORE_POLLING = 3
+STREAM_RETRY_PAUSE = 0.25  # seconds before re-opening a broken stream, times the failures
 
 STATE_EXIT_CODES: Mapping[str, ExitCode] = {
     "SUCCESS": ExitCode.OK,
@@ -103,14 +105,12 @@ def parse_inputs(
     fields: dict[str, str] = {}
     files: dict[str, tuple[str, bytes]] = {}
     for raw in values:
-        key, sep, value = raw.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UsageError(
-                f"--input {raw!r} is not KEY=VALUE",
-                "Each input is given as its id, an equals sign and its value.",
-                "write it like --input name=Ada, or --input data=@file.csv for a FILE input",
-            )
+        key, value = split_pair(
+            raw,
+            option="--input",
+            why="Each input is given as its id, an equals sign and its value.",
+            example="--input name=Ada, or --input data=@file.csv for a FILE input",
+        )
         if key in fields or key in files:
             raise UsageError(
                 f"--input {key} is given twice",
@@ -234,19 +234,28 @@ class _Follower:
             try:
                 stream = self.client.follow(self.execution.id, read_timeout=wait)
                 with closing(stream):
-                    self._read_stream(stream, deadline)
-                failures = 0
+                    useful = self._read_stream(stream, deadline)
             except FollowInterrupted as interrupted:
                 if interrupted.quiet:
                     self._read_quietly()
-                else:
-                    failures += 1
-                    streaming = failures < STREAM_FAILURES_BEFORE_POLLING
+                    continue
+                useful = False
             except KestraApiError as error:
                 if error.status is not None and error.status < 500:
                     streaming = False  # this server has no follow stream: poll
-                else:
-                    raise
+                    continue
+                raise
+            if useful:
+                failures = 0
+                continue
+            # A broken stream, or one that closed without a usable event (a proxy
+            # answering 200 and hanging up): a failure, retried after a pause, so
+            # that a bad stream never turns into a hot loop of reconnections.
+            failures += 1
+            streaming = failures < STREAM_FAILURES_BEFORE_POLLING
+            if streaming:
+                pause = STREAM_RETRY_PAUSE * failures
+                time.sleep(pause if remaining is None else max(min(pause, remaining), 0))
         # Kestra stores log lines asynchronously: some land just after the end. Read
         # them once more, and after a failure once again a moment later, because the
         # error line is the one a person needs.
@@ -258,15 +267,19 @@ class _Follower:
             self.on_update(RunUpdate(self.execution, fresh, self.link))
         return self.execution
 
-    def _read_stream(self, stream: Iterator[ServerEvent], deadline: float | None) -> None:
+    def _read_stream(self, stream: Iterator[ServerEvent], deadline: float | None) -> bool:
+        """Apply the stream's events; whether any of them told us the execution's state."""
+        useful = False
         for event in stream:
             data = event.json() if event.name in ("progress", "end") else None
             if isinstance(data, dict) and data.get("state"):
                 self._update(Execution.from_json(data))
-            if event.name == "end" or self.execution.finished:
-                return
+                useful = True
+            if (event.name == "end" and useful) or self.execution.finished:
+                return True
             if deadline is not None and time.monotonic() >= deadline:
                 raise _Timeout
+        return useful
 
     def _read_quietly(self) -> None:
         fresh = self._read_logs()

@@ -17,6 +17,7 @@ from kestra_init.project import Project, find_project
 
 if TYPE_CHECKING:
     from kestra_init.connection import Connection
+    from kestra_init.kestra.client import KestraClient
 
 # How a local flow compares with the server's copy (names shown to people).
 SAME, DIFFERS, ONLY_LOCAL, ONLY_SERVER = "same", "differs", "only local", "only on server"
@@ -116,7 +117,7 @@ def _ask_kestra(project: Project, connection: Connection, result: StatusResult) 
             result.flows_problem = error.what
 
 
-def compare_flows(project: Project, client: object) -> list[FlowStatus]:
+def compare_flows(project: Project, client: KestraClient) -> list[FlowStatus]:
     """The project's flows against the server's, in the namespaces the project uses.
 
     The same plan `sync` makes (kestra_init.flows.sync_plan), read as a comparison:
@@ -128,7 +129,7 @@ def compare_flows(project: Project, client: object) -> list[FlowStatus]:
         read_local_flows([project.flows_dir]) if project.flows_dir.is_dir() else ([], [])
     )
     namespaces = sorted({flow.namespace for flow in local})
-    server = {ns: server_flows(ns, client.flow_sources(ns)) for ns in namespaces}  # type: ignore[attr-defined]
+    server = {ns: server_flows(ns, client.flow_sources(ns)) for ns in namespaces}
     names = {
         Action.CREATE: ONLY_LOCAL,
         Action.UPDATE: DIFFERS,

@@ -116,7 +116,11 @@ class SyncResult:
     flows: list[FlowResult] = field(default_factory=list)
     files: list[FileResult] = field(default_factory=list)
     problems: list[LocalProblem] = field(default_factory=list)
+    # YAML that is not a flow (compose files, apps, dashboards): left out, no failure.
+    skipped: list[LocalProblem] = field(default_factory=list)
     dry_run: bool = False
+    # --prune's deletions were declined at the prompt: nothing at all was written.
+    declined: bool = False
     requests: int = 0
     # The error that stopped the sync part-way (server failing, unreachable...);
     # its details list what was applied and what was not. Raise it after showing
@@ -144,16 +148,19 @@ class SyncResult:
         return {
             "server": self.server,
             "dry_run": self.dry_run,
+            "declined": self.declined,
             "flows": [r.as_dict() for r in self.flows],
             "namespace_files": [r.as_dict() for r in self.files],
-            "problems": [
-                {"file": str(p.path), "line": p.line or None, "message": p.message}
-                for p in self.problems
-            ],
+            "problems": [_problem_dict(p) for p in self.problems],
+            "skipped": [_problem_dict(p) for p in self.skipped],
             "summary": self.counts(),
             "requests": self.requests,
             "exit_code": int(self.exit_code),
         }
+
+
+def _problem_dict(problem: LocalProblem) -> dict[str, Any]:
+    return {"file": str(problem.path), "line": problem.line or None, "message": problem.message}
 
 
 # Asked before deleting: gets the planned deletes, answers True to go ahead.
@@ -180,12 +187,18 @@ def sync_flows(
     """
     report = progress or (lambda event: None)
     requests_before = client.requests_made
-    local, problems = read_local_flows(paths)
+    local, found = read_local_flows(paths)
+    problems = [problem for problem in found if not problem.skipped]
     files: list = []
     if namespace_files_dir is not None:
         files, file_problems = read_namespace_files(namespace_files_dir)
         problems += file_problems
-    result = SyncResult(server=client.connection.url, problems=problems, dry_run=dry_run)
+    result = SyncResult(
+        server=client.connection.url,
+        problems=problems,
+        skipped=[problem for problem in found if problem.skipped],
+        dry_run=dry_run,
+    )
 
     # Read: one request per namespace for flows, one per namespace for files.
     jobs: list[tuple[str, str]] = [("flows", ns) for ns in sorted({f.namespace for f in local})]
@@ -215,10 +228,14 @@ def sync_flows(
         result.requests = client.requests_made - requests_before
         return result
     if deletes and confirm is not None and not confirm(deletes):
-        for entry in deletes:
-            skipped = flow_results[entry.key]
-            skipped.outcome, skipped.message = Outcome.SKIPPED, "not deleted: not confirmed"
-        deletes = []
+        # A "no" stops the whole sync before its first write: applying only the
+        # creates and updates would leave a state the user neither saw nor chose.
+        for item in [*result.flows, *result.files]:
+            if item.action is not Action.UNCHANGED:
+                item.message = "not sent: the deletions were declined"
+        result.declined = True
+        result.requests = client.requests_made - requests_before
+        return result
 
     writer = _Writer(client, flow_results, file_results, report)
     try:

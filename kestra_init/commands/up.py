@@ -27,12 +27,13 @@ from kestra_init.stack.checks import CheckResult, Status
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from kestra_init.commands.run import RunResult
+    from kestra_init.commands.run import RunResult, RunUpdate
+    from kestra_init.commands.sync import SyncProgress, SyncResult
     from kestra_init.connection import Connection
     from kestra_init.flows.diagnostics import Diagnostic
     from kestra_init.flows.lint import ValidationResult
     from kestra_init.kestra.client import KestraClient
-    from kestra_init.stack.compose import ServiceState
+    from kestra_init.stack.compose import ServiceState, Stack, StackConfig
     from kestra_init.stack.readiness import StageResult
 
 T = TypeVar("T")
@@ -65,13 +66,13 @@ class UpResult:
     warnings: list[CheckResult] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)  # offline validation
     not_loaded: list[Path] = field(default_factory=list)  # files left out for their errors
-    sync: Any = None  # the sync result (kestra_init.flows.sync), None with --no-sync
+    sync: SyncResult | None = None  # None with --no-sync
     smoke: RunResult | None = None
 
     @property
-    def error(self) -> Any:
+    def error(self) -> KestraInitError | None:
         """An error that stopped the sync part-way: shown after the summary."""
-        return getattr(self.sync, "error", None)
+        return self.sync.error if self.sync is not None else None
 
     @property
     def exit_code(self) -> ExitCode:
@@ -88,24 +89,62 @@ def up(
     options: UpOptions | None = None,
     progress: Progress | None = None,
 ) -> UpResult:
-    from kestra_init.stack.compose import Stack, resolve_settings
-    from kestra_init.stack.events import PullLine, StepLine
-    from kestra_init.stack.failures import timed_out
-    from kestra_init.stack.local import local_connection
-    from kestra_init.stack.readiness import BackgroundJob, StageTimeout, run_stages
-    from kestra_init.stack.stages import StackWatch, stage_service, up_stages
-
+    """Preflight, images, start and wait, summary, flows: each step below, in order."""
     options = options or UpOptions()
     report: Progress = progress or (lambda event: None)
     project = find_project(start)
-
     # What the later steps import (httpx, the validator, sync) loads meanwhile:
     # the first steps mostly wait for Docker's answers.
     _in_background(_preload)
 
-    # 1. The machine, the project's .env and its compose files. Each failure stops
-    # here with its fix, in this order. `docker info` (the slowest) runs in a thread
-    # meanwhile: reading .env and `compose config` need no engine.
+    checked = _preflight(project, options, report)
+    _pull_missing_images(checked, options, report)
+    # The offline validation needs no server: it runs while the stack starts.
+    validation = _validate_in_background(checked.project)
+    started = _start_and_wait(checked, options, report)
+    result = _summary(checked, started)
+    from kestra_init.kestra.client import KestraClient  # loaded by _preload by now
+
+    with KestraClient(started.connection) as client:
+        _load_flows(checked.project, client, result, options, report, validation.result())
+        if options.smoke:
+            result.smoke = _smoke(
+                checked.project, client, started.connection, options.timeout, report
+            )
+    return result
+
+
+@dataclass
+class _Checked:
+    """What the preflight step found: the machine and the project are fit to start."""
+
+    project: Project
+    stack: Stack
+    config: StackConfig
+    env_created: bool
+    was_running: bool  # every service of the stack already runs
+    warnings: list[CheckResult]
+
+
+@dataclass
+class _Started:
+    """What the start-and-wait step leaves: a Kestra that answers an authenticated call."""
+
+    connection: Connection
+    stages: list[StageResult]
+    services: list[ServiceState]
+    restarted: bool  # Compose (re)created or started something
+
+
+def _preflight(project: Project, options: UpOptions, report: Progress) -> _Checked:
+    """The machine, the project's .env and compose files, the stack name and the ports.
+
+    Each failure stops here with its fix, in this order. `docker info` (the slowest)
+    runs in a thread meanwhile: reading .env and `compose config` need no engine.
+    """
+    from kestra_init.stack.compose import Stack, resolve_settings
+    from kestra_init.stack.events import StepLine
+
     _must_pass(checks.check_docker_cli(), report)
     daemon_check = _in_background(checks.check_daemon)
 
@@ -134,7 +173,7 @@ def up(
     _must_pass(env_check, report)
     assert config is not None
 
-    # 2. What already runs (this folder's stack, not a namesake's); the ports it needs.
+    # What already runs (this folder's stack, not a namesake's); the ports it needs.
     states = stack.states()
     owner = checks.check_stack_name(config.name, project.root, states)
     if owner.failed:
@@ -148,25 +187,40 @@ def up(
     was_running = bool(config.services) and all(
         name in states and states[name].running for name in config.services
     )
+    return _Checked(project, stack, config, env_created, was_running, warnings)
 
-    # 3. Images: pulled first with progress, so a first run shows what it waits for.
+
+def _pull_missing_images(checked: _Checked, options: UpOptions, report: Progress) -> None:
+    """Images are pulled before the start, with progress: a first run shows what it waits for."""
+    from kestra_init.stack.events import PullLine
+
+    def on_line(line: str) -> None:
+        report(PullLine(line))
+
     if options.pull:
-        stack.pull(on_line=lambda line: report(PullLine(line)))
-    elif not was_running:
-        missing = stack.missing_images()
+        checked.stack.pull(on_line=on_line)
+    elif not checked.was_running:
+        missing = checked.stack.missing_images()
         if missing:
-            services = [name for name, image in config.images.items() if image in missing]
-            stack.pull(services, on_line=lambda line: report(PullLine(line)))
+            services = [n for n, image in checked.config.images.items() if image in missing]
+            checked.stack.pull(services, on_line)
 
-    # 4. Start (a no-op for what already runs unchanged) and wait, stage by stage.
-    # The offline validation needs no server: it runs meanwhile, in its own thread.
-    validation = _validate_in_background(project)
+
+def _start_and_wait(checked: _Checked, options: UpOptions, report: Progress) -> _Started:
+    """`compose up -d` (a no-op for what already runs unchanged) while the stages poll."""
+    from kestra_init.stack.failures import timed_out
+    from kestra_init.stack.local import local_connection
+    from kestra_init.stack.readiness import BackgroundJob, StageTimeout, run_stages
+    from kestra_init.stack.stages import StackWatch, stage_service, up_stages
+
+    stack, config = checked.stack, checked.config
     restarted: list[bool] = []  # what converge says: did it (re)create anything?
     job = BackgroundJob(
-        lambda on_line: restarted.append(stack.converge(on_line, running=was_running))
+        lambda on_line: restarted.append(stack.converge(on_line, running=checked.was_running))
     ).start()
-    connection = local_connection(project, config)
-    from kestra_init.kestra.client import KestraClient  # httpx: loaded by _preload by now
+    connection = local_connection(checked.project, config)
+    # httpx is imported here, once `compose up` runs: _preload has loaded it meanwhile.
+    from kestra_init.kestra.client import KestraClient
 
     def sleep(seconds: float) -> None:
         # Wake as soon as `compose up` ends rather than at the next poll.
@@ -188,29 +242,26 @@ def up(
             raise timed_out(stack, stage_service(error.stage.key, config), error) from None
     job.join()
     job.raise_error()
-    # A changed .env or compose file makes Compose recreate containers even on a
-    # running stack: then it was restarted, and the summary must not say otherwise.
-    was_running = was_running and not any(restarted)
+    return _Started(connection, stages, list(watch.states().values()), any(restarted))
 
-    result = UpResult(
+
+def _summary(checked: _Checked, started: _Started) -> UpResult:
+    """The result so far: where Kestra is, how to log in, what runs."""
+    project = checked.project
+    return UpResult(
         project_root=project.root,
-        project_name=config.name,
-        ui_url=connection.ui_url(project.environ),
+        project_name=checked.config.name,
+        ui_url=started.connection.ui_url(project.environ),
         login_email=project.admin_email,
         password_location=f"{project.env_path} (KESTRA_ADMIN_PASSWORD)",
-        env_created=env_created,
-        was_running=was_running,
-        services=list(watch.states().values()),
-        stages=stages,
-        warnings=warnings,
+        env_created=checked.env_created,
+        # A changed .env or compose file makes Compose recreate containers even on a
+        # running stack: then it was restarted, and the summary must not say otherwise.
+        was_running=checked.was_running and not started.restarted,
+        services=started.services,
+        stages=started.stages,
+        warnings=checked.warnings,
     )
-
-    # 5. The flows: validated offline, then synced. Files with errors are not sent.
-    with KestraClient(connection) as client:
-        _load_flows(project, client, result, options, report, validation.result())
-        if options.smoke:
-            result.smoke = _smoke(project, client, connection, options.timeout, report)
-    return result
 
 
 def _must_pass(result: CheckResult, report: Progress) -> None:
@@ -253,7 +304,7 @@ def _load_flows(
         return
     files_dir = project.namespace_files_dir if project.namespace_files_dir.is_dir() else None
 
-    def on_sync(event: Any) -> None:
+    def on_sync(event: SyncProgress) -> None:
         detail = f"{'reading' if event.stage == 'read' else 'writing'} {event.namespace}"
         report(StageEvent("sync", "Flows synced", StageStatus.RUNNING, detail, 0.0))
 
@@ -269,22 +320,25 @@ def _load_flows(
     )
 
 
-def _sync_summary(sync: Any) -> str:
+def _sync_summary(sync: SyncResult) -> str:
+    from kestra_init.commands.sync import Outcome
+    from kestra_init.flows.sync_plan import Action
+
     flows = sync.flows
     parts = [
-        f"{sum(1 for f in flows if f.action.value == action)} {word}"
+        f"{sum(1 for f in flows if f.action is action)} {word}"
         for action, word in (
-            ("create", "created"),
-            ("update", "updated"),
-            ("unchanged", "unchanged"),
+            (Action.CREATE, "created"),
+            (Action.UPDATE, "updated"),
+            (Action.UNCHANGED, "unchanged"),
         )
-        if any(f.action.value == action for f in flows)
+        if any(f.action is action for f in flows)
     ]
     text = ", ".join(parts) or "no flows"
-    failed = sum(1 for f in flows if f.outcome.value == "failed")
+    failed = sum(1 for f in flows if f.outcome is Outcome.FAILED)
     if failed:
         text += f", {failed} refused"
-    uploaded = sum(1 for f in sync.files if f.outcome.value == "applied")
+    uploaded = sum(1 for f in sync.files if f.outcome is Outcome.APPLIED)
     if uploaded:
         text += f"; {uploaded} namespace file{'s' if uploaded != 1 else ''} uploaded"
     return text
@@ -348,7 +402,7 @@ def _smoke(
     started = time.monotonic()
     report(StageEvent("smoke", title, StageStatus.RUNNING, "starting", 0.0))
 
-    def on_update(update: Any) -> None:
+    def on_update(update: RunUpdate) -> None:
         elapsed = time.monotonic() - started
         report(StageEvent("smoke", title, StageStatus.RUNNING, update.execution.state, elapsed))
 
@@ -367,7 +421,7 @@ def _smoke(
     return run
 
 
-def _sync_ok(sync: Any) -> bool:
+def _sync_ok(sync: SyncResult) -> bool:
     return not sync.failed and not sync.problems and sync.error is None
 
 

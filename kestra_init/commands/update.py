@@ -61,7 +61,7 @@ def update_project(
     interactive: bool | None = None,
     progress: Progress = lambda _message: None,
 ) -> UpdateResult:
-    from kestra_init.templating.answers import load_questions, parse_data
+    from kestra_init.templating.answers import load_questions, parse_data, secret_names
     from kestra_init.templating.source import CONFIG_FILE, packaged_template_dir
 
     project = find_project(project_dir)
@@ -106,6 +106,9 @@ def update_project(
         defaults=defaults or not interactive,
         interactive=interactive,
         conflict=conflict,
+        source=str(recorded["_src_path"]),
+        # Only our own template's questions are known here; with none, no answer is echoed.
+        secret_names=secret_names(questions) if own_template else None,
     )
     warnings = _guard_env(root / ENV_FILE, env_before)
 

@@ -8,7 +8,7 @@ at document markers rather than parsed and dumped again.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,9 +85,3 @@ def split_documents(path: Path, text: str) -> list[SourceDocument]:
     if current or not documents:
         documents.append(SourceDocument(path, len(documents), start, "".join(current)))
     return documents
-
-
-def iter_documents(paths: Iterable[Path]) -> Iterator[SourceDocument]:
-    """Every document of every flow file (OSError or UnicodeDecodeError when unreadable)."""
-    for path in find_flow_files(paths):
-        yield from split_documents(path, path.read_text(encoding="utf-8-sig"))

@@ -122,7 +122,7 @@ def validate_paths(
         (skipped if report.skipped else checked).append(path)
         if on_file is not None:
             on_file(index, len(files), path)
-    diagnostics.extend(_duplicate_flows(reports))
+    diagnostics.extend(_duplicate_flows(reports, across_files=True))
     diagnostics.sort(key=_order({path: index for index, path in enumerate(files)}))
     return ValidationResult(diagnostics, checked, skipped, flows, strict)
 
@@ -314,7 +314,12 @@ def _flow_like(item: object) -> bool:
     return isinstance(item, YMap) and ("tasks" in item or "namespace" in item)
 
 
-def _duplicate_flows(reports: list[FileLint]) -> list[Diagnostic]:
+def _duplicate_flows(reports: list[FileLint], *, across_files: bool = False) -> list[Diagnostic]:
+    """A finding for each flow defined again after its first definition.
+
+    ``across_files``: only pairs in two files; ``lint_text`` has already
+    reported a file's own repeats, which must not be counted twice.
+    """
     first: dict[tuple[str, str], tuple[Path, Mark]] = {}
     found = []
     for report in reports:
@@ -324,6 +329,8 @@ def _duplicate_flows(reports: list[FileLint]) -> list[Diagnostic]:
                 first[key] = (report.path, mark)
                 continue
             other_path, other_mark = first[key]
+            if across_files and other_path == report.path:
+                continue
             where = "line" if other_path == report.path else f"{other_path} line"
             found.append(
                 Diagnostic(

@@ -276,9 +276,13 @@ def _looks_like_task_list(items: YList) -> bool:
 
 
 def flow_shape_problem(value: Any) -> str | None:
-    """Why a document is not a flow, or None when it has a flow's shape."""
-    if not isinstance(value, YMap):
-        kind = "a list" if isinstance(value, YList) else "a single value"
+    """Why a document is not a flow, or None when it has a flow's shape.
+
+    ``value`` is a parsed document: ``YMap``/``YList`` (the linter) or the plain
+    dict/list of ``yaml.safe_load`` (sync), so both skip the same documents.
+    """
+    if not isinstance(value, dict):
+        kind = "a list" if isinstance(value, list) else "a single value"
         return f"the document is {kind}, and a flow is a mapping"
     if "tasks" not in value:
         for marker, what in NOT_A_FLOW_MARKERS.items():

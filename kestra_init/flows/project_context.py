@@ -42,10 +42,12 @@ def context_for_project(root: Path | None) -> LintContext:
         return LintContext()
     import yaml
 
+    from kestra_init.project import yaml_loader
+
     fallback = LintContext(compose_network=f"{_slug(root.name)}_default")
     try:
         text = (root / "docker-compose.yml").read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=_loader())
+        data = yaml.load(text, Loader=yaml_loader())
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         # No compose file, or a broken one: that is `up`'s and `doctor`'s finding.
         return fallback
@@ -67,12 +69,6 @@ def context_for_project(root: Path | None) -> LintContext:
     )
 
 
-def _loader() -> Any:
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _slug(name: str) -> str:
     # Compose lower-cases the project name and keeps [a-z0-9_-].
     return "".join(ch for ch in name.lower() if ch.isalnum() or ch in "_-") or "project"
@@ -91,8 +87,10 @@ def _server_plugin_defaults(environment: Any) -> list[PluginDefault]:
         return []
     import yaml
 
+    from kestra_init.project import yaml_loader
+
     try:
-        config = yaml.load(raw, Loader=_loader())
+        config = yaml.load(raw, Loader=yaml_loader())
     except (yaml.YAMLError, RecursionError):  # compose's text; a bad one is not our finding
         return []
     entries: Any = config

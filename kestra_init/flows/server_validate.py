@@ -135,9 +135,10 @@ class _Locator:
             self._parsed = True
             import yaml
 
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            from kestra_init.project import yaml_loader
+
             try:
-                self._tree = yaml.compose(self.sent, Loader=loader)
+                self._tree = yaml.compose(self.sent, Loader=yaml_loader())
             except yaml.YAMLError:
                 self._tree = None
         return self._tree

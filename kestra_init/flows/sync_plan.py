@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from kestra_init.flows.discover import find_flow_files, split_documents
+from kestra_init.flows.model import flow_shape_problem
+from kestra_init.kestra.models import BULK_SEPARATOR
 
-# Kestra 1.x's bulk endpoint splits its body on "---" wherever it appears.
-BULK_SEPARATOR = "---"
 _REVISION_LINE = re.compile(r"(?m)^revision: \d+\n?")
 _TOP_SCALAR = re.compile(r"(?m)^(id|namespace)[ \t]*:[ \t]*(\S[^\n]*?)[ \t]*$")
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -59,11 +59,16 @@ class LocalFlow:
 
 @dataclass(frozen=True)
 class LocalProblem:
-    """A file or document that cannot be synced, and why."""
+    """A file or document that cannot be synced, and why.
+
+    ``skipped``: not a flow at all (a compose file, an app, a dashboard), left
+    out the way ``validate`` leaves it out; not a failure.
+    """
 
     path: Path
     line: int
     message: str
+    skipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,9 @@ def comparable(source: str) -> str:
 def _load_yaml(text: str) -> Any:
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # a safe loader, chosen above
+    from kestra_init.project import yaml_loader
+
+    return yaml.load(text, Loader=yaml_loader())  # a safe loader (libyaml's when there)
 
 
 def _name(value: Any) -> str | None:
@@ -150,8 +156,13 @@ def read_local_flows(paths: Iterable[Path]) -> tuple[list[LocalFlow], list[Local
                 reason = getattr(error, "problem", None) or str(error).splitlines()[0]
                 problems.append(LocalProblem(path, line, f"is not valid YAML: {reason}"))
                 continue
-            namespace = _name(data.get("namespace")) if isinstance(data, dict) else None
-            flow_id = _name(data.get("id")) if isinstance(data, dict) else None
+            shape = flow_shape_problem(data)
+            if shape is not None:
+                problems.append(
+                    LocalProblem(path, document.first_line, f"skipped: not a flow, {shape}", True)
+                )
+                continue
+            namespace, flow_id = _name(data.get("namespace")), _name(data.get("id"))
             if not namespace or not flow_id:
                 missing = " and ".join(
                     name for name, value in (("id", flow_id), ("namespace", namespace)) if not value

@@ -20,10 +20,10 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # PyYAML built without libyaml: slower, same results
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from kestra_init.project import yaml_loader
+
+# libyaml's composer when PyYAML was built with it (the speed goal needs it).
+_Loader = yaml_loader()
 
 # Anchors and aliases can make a small text expand into a huge tree (the
 # "billion laughs" document) or a loop (`a: &a [*a]`); both stop here.

@@ -35,14 +35,12 @@ from kestra_init.kestra.errors import (
     timeout_error,
     unreachable_error,
 )
-from kestra_init.kestra.models import Execution, FlowValidation, LogEntry
+from kestra_init.kestra.models import BULK_SEPARATOR, Execution, FlowValidation, LogEntry
 from kestra_init.kestra.sse import ServerEvent, iter_events
 
 YAML = {"Content-Type": "application/x-yaml"}
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
-# Kestra 1.x's bulk endpoint splits its body on this text wherever it appears.
-BULK_SEPARATOR = "---"
 
 
 class FollowInterrupted(Exception):
@@ -533,10 +531,6 @@ class KestraClient:
             raise FollowInterrupted("no event", quiet=True) from None
         except httpx.TransportError as error:
             raise FollowInterrupted(_describe(error)) from None
-
-    def kill(self, execution_id: str) -> None:
-        response = self._send("DELETE", self._api("executions", _quote(execution_id), "kill"))
-        self._expect(response, 202, 200, 204, 409, doing=f"killing execution {execution_id}")
 
 
 __all__ = ["FollowInterrupted", "KestraClient", "KestraError"]

@@ -70,7 +70,9 @@ def auth_error(connection: Connection, status: int) -> KestraAuthError:
         problem
         for problem in (
             username_problem(connection.username) if connection.username else None,
-            password_problem(connection.password) if connection.password else None,
+            password_problem(connection.password, in_compose=_from_project_env(connection))
+            if connection.password
+            else None,
         )
         if problem
     ]
@@ -95,6 +97,11 @@ def auth_error(connection: Connection, status: int) -> KestraAuthError:
         why = f"kestra-init sent {connection.describe_credentials()}, which may not do this."
         fix = "use credentials allowed to manage flows and executions"
     return KestraAuthError(what, why, fix)
+
+
+def _from_project_env(connection: Connection) -> bool:
+    """Whether the password sent is the local project's, from the .env compose reads."""
+    return connection.local and connection.source("password").startswith(".env")
 
 
 def unreachable_error(connection: Connection, cause: str) -> KestraUnreachable:

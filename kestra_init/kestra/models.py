@@ -11,6 +11,9 @@ TERMINAL_STATES = frozenset(
     {"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "RETRIED", "SKIPPED"}
 )
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+# Kestra 1.x's bulk namespace endpoint splits its body on this text wherever it
+# appears (even inside a block scalar): a flow holding it must go on its own.
+BULK_SEPARATOR = "---"
 _ISO_DURATION = re.compile(r"^PT?(?:(?P<h>[\d.]+)H)?(?:(?P<m>[\d.]+)M)?(?:(?P<s>[\d.]+)S)?$")
 
 

@@ -22,7 +22,17 @@ class ServerEvent:
     data: str
 
     def json(self) -> Any:
-        return json.loads(self.data) if self.data else None
+        """The data as JSON; None when there is none or it is not JSON.
+
+        A malformed event (a proxy cutting a line, a server bug) is skipped by
+        the reader, never the end of the command.
+        """
+        if not self.data:
+            return None
+        try:
+            return json.loads(self.data)
+        except ValueError:
+            return None
 
 
 def iter_events(lines: Iterable[str]) -> Iterator[ServerEvent]:

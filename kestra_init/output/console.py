@@ -16,16 +16,26 @@ if TYPE_CHECKING:
 
 @cache
 def out() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
+    return _console_class()(highlight=False, soft_wrap=False)
 
 
 @cache
 def err() -> Console:
+    return _console_class()(stderr=True, highlight=False)
+
+
+@cache
+def _console_class() -> type[Console]:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's default exits with status 1 (our "findings"); raise instead,
+            # so that cli.main() ends the command as it does any closed output.
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console
 
 
 def print_json(data: object) -> None:

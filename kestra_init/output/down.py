@@ -37,6 +37,13 @@ def progress_line(text: str) -> None:
 
 def render(result: DownResult) -> ExitCode:
     console = out()
+    if result.declined:
+        console.print(
+            f"Nothing was stopped or deleted: the stack '{result.project_name}' and its data "
+            f"({', '.join(result.volumes_kept)}) are as they were. "
+            "`kestra-init down` stops it and keeps the data."
+        )
+        return ExitCode.OK
     if result.stopped:
         console.print(
             f"Stopped and removed {len(result.stopped)} container"

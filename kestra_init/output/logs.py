@@ -20,4 +20,10 @@ def render(lines: Iterable[str]) -> ExitCode:
         # Point stdout at /dev/null so the interpreter's final flush stays quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return ExitCode.OK
+    finally:
+        # Stop the compose process behind the lines now (also on Ctrl-C), rather
+        # than whenever the generator happens to be collected.
+        close = getattr(lines, "close", None)
+        if close is not None:
+            close()
     return ExitCode.OK

@@ -83,16 +83,22 @@ def _render_text(result: NewResult) -> None:
     for warning in result.warnings:
         err().print(f"[yellow]Warning:[/yellow] {escape(warning)}")
 
+    # Another template's project may have no stack, port or login: say only
+    # what its answers and files back up.
+    if not result.has_stack:
+        return
     where = _relative(result.root)
-    url = public_url(result.ui_port)
     console.print("\n[bold]Next steps[/bold]")
     cd = f"cd {_shell_quote(where)} && " if where != "." else ""
     console.print(f"  {cd}kestra-init up", highlight=False)
-    console.print(f"  then open {url}", highlight=False)
-    console.print(
-        f"  log in as {escape(result.admin_email)}; the password is KESTRA_ADMIN_PASSWORD in .env",
-        highlight=False,
-    )
+    if result.ui_port is not None:
+        console.print(f"  then open {public_url(result.ui_port)}", highlight=False)
+    if result.admin_email:
+        console.print(
+            f"  log in as {escape(result.admin_email)}; "
+            "the password is KESTRA_ADMIN_PASSWORD in .env",
+            highlight=False,
+        )
 
 
 def _git_line(result: NewResult) -> str:

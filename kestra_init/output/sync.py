@@ -32,11 +32,12 @@ _ACTION_STYLE = {"create": "green", "update": "yellow", "delete": "red", "unchan
 _OUTCOME_STYLE = {"applied": "green", "failed": "bold red", "skipped": "dim", "planned": "cyan"}
 
 
-def _shown(path: Path | None) -> str:
+def _shown(path: Path | None, cwd: Path | None = None) -> str:
+    """``path`` relative to ``cwd`` (default: the current folder) when inside it."""
     if path is None:
         return ""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(cwd or Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -150,6 +151,7 @@ def _render_tables(result: SyncResult) -> None:
     from kestra_init.output.console import out
 
     console = out()
+    cwd = Path.cwd().resolve()  # once, not once per row
     flows = result.flows
     list_unchanged = len(flows) <= LIST_UNCHANGED_UP_TO
     rows = [r for r in flows if list_unchanged or r.action.value != "unchanged"]
@@ -159,7 +161,7 @@ def _render_tables(result: SyncResult) -> None:
             f"Flows on {result.server}", ("Namespace", "Flow", "Action", "Result", "File"), messages
         )
         for row in sorted(rows, key=lambda r: (r.namespace, r.id)):
-            where = _shown(row.path) + (f":{row.line}" if row.path and row.line > 1 else "")
+            where = _shown(row.path, cwd) + (f":{row.line}" if row.path and row.line > 1 else "")
             cells = [
                 Text(row.namespace),
                 Text(row.id),
@@ -194,10 +196,13 @@ def _render_tables(result: SyncResult) -> None:
                 )
             table.add_row(*cells)
         console.print(table)
+    for skipped in result.skipped:  # as `validate` reports them: an info line each
+        where = _shown(skipped.path, cwd) + (f":{skipped.line}" if skipped.line else "")
+        console.print(Text(f"{where} {skipped.message}", style="dim"))
     if result.problems:
         console.print(Text("Not synced (fix these files):", style="bold red"))
         for problem in result.problems:
-            where = _shown(problem.path) + (f":{problem.line}" if problem.line else "")
+            where = _shown(problem.path, cwd) + (f":{problem.line}" if problem.line else "")
             console.print(Text(f"  {where} {problem.message}"))
     console.print(_summary(result))
 
@@ -217,6 +222,13 @@ def _summary(result: SyncResult) -> Text:
     if not items and not result.problems:
         return Text("No flow files found: nothing to sync.", style="yellow")
     unchanged = sum(1 for r in items if r.action.value == "unchanged")
+    if result.declined:
+        text = Text("Nothing was written: ", style="bold yellow")
+        text.append(
+            "the deletions were not confirmed. Run `kestra-init sync` without --prune to "
+            "create and update flows without deleting any."
+        )
+        return text
     if result.dry_run:
         planned = {
             a: sum(1 for r in items if r.action.value == a) for a in ("create", "update", "delete")

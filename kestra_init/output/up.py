@@ -13,12 +13,12 @@ from typing import Any
 from kestra_init.commands.up import UpResult
 from kestra_init.exit_codes import ExitCode
 from kestra_init.output.console import out, print_json
-from kestra_init.output.progress import Progress
+from kestra_init.output.up_progress import UpProgress
 
 
-def progress() -> Progress:
+def progress() -> UpProgress:
     """The live display `up` reports to (a context manager)."""
-    return Progress()
+    return UpProgress()
 
 
 def render(result: UpResult, *, as_json: bool = False) -> ExitCode:

@@ -56,15 +56,6 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return str(path)
 
 
-def text_line(diagnostic: Diagnostic, cwd: Path | None = None) -> str:
-    line = diagnostic.line or 1
-    column = diagnostic.column or 1
-    return (
-        f"{display_path(diagnostic.path, cwd)}:{line}:{column}: "
-        f"{diagnostic.severity.value} {diagnostic.rule} {diagnostic.message}"
-    )
-
-
 def github_line(diagnostic: Diagnostic, cwd: Path | None = None) -> str:
     properties = [f"file={_escape_property(display_path(diagnostic.path, cwd))}"]
     if diagnostic.line:

@@ -13,6 +13,12 @@ rules, so overrides work the way people expect:
 ``name:``. Compose is always run with the project folder as its project
 directory, so ``.env`` interpolation works from any sub-folder.
 
+Three calls run `docker compose` directly, with the command line built in one
+place (`Stack._compose_command`), because python-on-whales' public API cannot
+make them as needed: `ps --format json` (one call for every container's state),
+`create` (its python-on-whales form prints on stdout) and `logs --follow` (its
+stream never ends the process).
+
 The parsed configuration is reduced to what the commands need (services,
 images, ports, healthchecks, volumes): the full configuration holds the
 interpolated secrets and must never be printed or kept.
@@ -23,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +39,8 @@ from kestra_init.errors import EnvironmentProblem, UsageError
 from kestra_init.project import Project
 
 if TYPE_CHECKING:
+    import subprocess
+
     from python_on_whales import DockerClient
     from python_on_whales.exceptions import DockerException
 
@@ -45,6 +54,8 @@ _OVERRIDE_FILE = "docker-compose.override.yml"
 WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
 _STATUS_CODE_RE = re.compile(r"^(?:Restarting|Exited) \((\d+)\)")
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_NO_SUCH_CONTAINER = "No such container"
+_PS_ATTEMPTS = 3
 
 LineCallback = Callable[[str], None]
 
@@ -208,14 +219,22 @@ class Stack:
 
     def states(self) -> dict[str, ServiceState]:
         """The stack's containers (running or not), by service name."""
-        from python_on_whales.utils import run
-
         # `compose ps --format json` gives state, health and exit code of every
         # container in one call; python-on-whales' ps() would inspect each
         # container separately, several times, which is too slow to poll.
-        command = [*self._client.compose.docker_compose_cmd, "ps", "--all", "--format", "json"]
-        output = self._call("list the stack's containers", run, command)
-        return parse_ps(output)
+        attempts_left = _PS_ATTEMPTS
+        while True:
+            try:
+                output = self._run("list the stack's containers", "ps", "--all", "--format", "json")
+                return parse_ps(output.stdout)
+            except ComposeFailed as error:
+                # Compose lists the containers, then inspects each: one removed in
+                # between (Compose recreating it for a changed .env while `up`
+                # polls) fails the whole call. Asked again, it is simply not there.
+                attempts_left -= 1
+                if attempts_left == 0 or _NO_SUCH_CONTAINER not in error.output:
+                    raise
+            time.sleep(0.1)
 
     def details(self, container: str) -> ContainerDetails | None:
         """Start time, OOM flag, exit code and restart count of one container."""
@@ -263,20 +282,36 @@ class Stack:
     def follow_logs(
         self, services: Sequence[str], *, follow: bool, tail: int | None
     ) -> Iterator[str]:
-        """Log lines of ``services`` (all when empty) prefixed by service, as they come."""
-        from python_on_whales.exceptions import DockerException
+        """Log lines of ``services`` (all when empty) prefixed by service, as they come.
 
-        stream = self._client.compose.logs(
-            services=list(services),
-            tail=None if tail is None else str(tail),
-            follow=follow,
-            stream=True,
-        )
-        try:
-            for _source, line in stream:
-                yield strip_ansi(line.decode(errors="replace").rstrip("\n"))
-        except DockerException as error:
-            raise self._translate(error, "read the logs") from None
+        The compose process is ours: it ends when the caller stops reading (the
+        generator is closed, or Ctrl-C interrupts it). python-on-whales' stream
+        left `logs --follow` running after Ctrl-C: its reader threads never end it.
+        """
+        import subprocess
+        import tempfile
+
+        args = ["logs", "--no-color"]
+        if tail is not None:
+            args += ["--tail", str(tail)]
+        if follow:
+            args.append("--follow")
+        args += list(services)
+        # Compose's own messages go to a file, not a pipe: nobody reads a pipe while
+        # the log lines stream, and a full one would stall compose.
+        with tempfile.TemporaryFile() as messages:
+            process = self._start("read the logs", args, stdout=subprocess.PIPE, stderr=messages)
+            try:
+                assert process.stdout is not None
+                for raw in process.stdout:
+                    yield strip_ansi(raw.decode(errors="replace").rstrip("\n"))
+                code = process.wait()
+                if code != 0:
+                    messages.seek(0)
+                    text = messages.read().decode(errors="replace")
+                    raise self._failure("read the logs", text, code)
+            finally:
+                _end(process)
 
     # Changing ----------------------------------------------------------------
     def pull(self, services: Sequence[str] = (), on_line: LineCallback | None = None) -> None:
@@ -304,12 +339,9 @@ class Stack:
         before it says so. When it recreated something, `up -d` starts it.
         """
         if running:
-            from python_on_whales.utils import run
-
             # Run directly: python-on-whales' create() prints its command line
             # on stdout when streaming, which would corrupt our --json output.
-            command = [*self._client.compose.docker_compose_cmd, "create"]
-            _out, err = self._call("check the stack", run, command, return_stderr=True)
+            err = self._run("check the stack", "create").stderr
             lines = [line.strip() for line in err.splitlines() if line.strip()]
             for line in lines:
                 if on_line is not None:
@@ -346,24 +378,84 @@ class Stack:
         except DockerException as error:
             raise self._translate(error, action) from None
 
+    def _compose_command(self, *args: str) -> list[str]:
+        """`docker compose` with this stack's files, project name and folder, then ``args``.
+
+        The command line python-on-whales builds for its own compose calls (as read in
+        0.81), written out here: the calls its public API cannot make the way we need
+        (see `states`, `converge`, `follow_logs`) then use none of its internals.
+        """
+        command = ["docker", "compose"]
+        for path in self.settings.files:
+            command += ["--file", str(path)]
+        if self.settings.project_name:
+            command += ["--project-name", self.settings.project_name]
+        command += ["--project-directory", str(self.settings.project_dir)]
+        return [*command, *args]
+
+    def _run(self, action: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run one compose command to its end; a failure becomes our error."""
+        import subprocess
+
+        try:
+            done = subprocess.run(
+                self._compose_command(*args), capture_output=True, text=True, check=False
+            )
+        except OSError as error:  # the docker command vanished since the checks
+            raise self._failure(action, str(error), 127) from None
+        if done.returncode != 0:
+            output = "\n".join(part for part in (done.stderr, done.stdout) if part)
+            raise self._failure(action, output, done.returncode)
+        return done
+
+    def _start(self, action: str, args: list[str], **popen: Any) -> subprocess.Popen[bytes]:
+        """Start one compose command that keeps running; stop it with `_end`."""
+        import subprocess
+
+        try:
+            return subprocess.Popen(self._compose_command(*args), **popen)
+        except OSError as error:
+            raise self._failure(action, str(error), 127) from None
+
     def _translate(self, error: DockerException, action: str) -> EnvironmentProblem:
+        output = "\n".join(part for part in (error.stderr, error.stdout) if part)
+        return self._failure(action, output, error.return_code)
+
+    def _failure(self, action: str, output: str, return_code: int) -> EnvironmentProblem:
         from kestra_init.stack.engine import daemon_unreachable_error, is_daemon_unreachable
         from kestra_init.stack.hints import classify_text
 
-        output = "\n".join(part for part in (error.stderr, error.stdout) if part)
         if is_daemon_unreachable(output):
             return daemon_unreachable_error(output)
         files = ", ".join(str(path) for path in self.settings.files)
         hint = classify_text(output)
         return ComposeFailed(
             f"docker compose could not {action}",
-            hint.why if hint else f"Compose answered with exit code {error.return_code}.",
+            hint.why if hint else f"Compose answered with exit code {return_code}.",
             hint.fix if hint else f"Read Compose's message below; the compose files are {files}",
             details=_last_lines(output, 20),
             details_title="docker compose said",
             hint=hint,
             output=output,
         )
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """Stop a compose command we started, if it still runs (SIGTERM, then SIGKILL).
+
+    The docker command passes SIGTERM on to its compose plugin, so both end.
+    """
+    import subprocess
+
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 class ComposeFailed(EnvironmentProblem):

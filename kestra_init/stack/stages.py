@@ -12,7 +12,6 @@ once with its logs and a hint, instead of at the deadline.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,10 +28,10 @@ if TYPE_CHECKING:
     from kestra_init.kestra.client import KestraClient
     from kestra_init.stack.compose import ServiceState, Stack, StackConfig
 
-# How long 401 may last once /health is UP before we call it a credentials problem:
-# the server applies its basic-auth configuration as it starts, so a 401 that
-# persists this long will not go away by waiting.
-AUTH_GRACE = 10.0
+# How long 401 may last once /health is UP before we call it a credentials problem,
+# when /api/v1/configs cannot say why (Kestra 2.0 answers it with 401 too). On 1.x
+# /configs says at once whether Kestra is on its setup page, and no wait is needed.
+AUTH_GRACE = 3.0
 _STOPPED = ("exited", "dead", "restarting")
 # A `compose ps` answer is reused for this long: stages that pass one after the
 # other on a running stack then cost one call, not one each.
@@ -212,7 +211,14 @@ def _probe_health(watch: StackWatch, service: str, url: str) -> Probe:
 
 
 class _ApiProbe:
-    """An authenticated call; a 401 that lasts AUTH_GRACE seconds is a credentials error."""
+    """An authenticated call; a 401 is a credentials error once /configs says why.
+
+    On the first 401, `GET /api/v1/configs` (open in 1.x) tells the two cases apart
+    at once: ``isBasicAuthInitialized`` false is the setup page (the configured
+    credentials were refused), true is a server that has credentials, not ours.
+    Only when /configs cannot tell (2.0: it needs auth too) does a 401 get
+    AUTH_GRACE seconds to go away.
+    """
 
     def __init__(self, watch: StackWatch, service: str | None) -> None:
         self.watch = watch
@@ -226,26 +232,33 @@ class _ApiProbe:
         try:
             client.probe(retry=False)
         except KestraAuthError as error:
+            initialized = self._basic_auth_initialized()
+            if initialized is False:
+                raise self._setup_page() from None
+            if initialized is True:
+                raise error from None
             now = self.watch.clock()
             self.first_refusal = self.first_refusal or now
             if now - self.first_refusal < AUTH_GRACE:
                 return Probe(False, "401: credentials refused so far")
-            raise self._auth_failure(error) from None
+            raise error from None
         except KestraError as error:
             self.first_refusal = None
             return Probe(False, _short(error))
         who = self.watch.connection.username or "token"
         return Probe(True, f"as {who}")
 
-    def _auth_failure(self, error: KestraAuthError) -> KestraInitError:
-        setup_page = False
-        # 2.0 answers 401 to /configs too: then we cannot tell, and the plain 401 stands.
-        with contextlib.suppress(KestraInitError):
+    def _basic_auth_initialized(self) -> bool | None:
+        """What /api/v1/configs says; None when it cannot tell (2.0, an error)."""
+        try:
             configs = self.watch.client.configs(retry=False)
-            setup_page = configs.get("isBasicAuthInitialized") is False
-        hint = auth_setup_hint(self.watch.connection.username) if setup_page else None
-        if hint is None:
-            return error
+        except KestraInitError:
+            return None
+        value = configs.get("isBasicAuthInitialized")
+        return value if isinstance(value, bool) else None
+
+    def _setup_page(self) -> KestraInitError:
+        hint = auth_setup_hint(self.watch.connection.username)
         return KestraAuthError(
             "Kestra refuses the credentials from .env (it is on its setup page)",
             hint.why,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kestra_init.errors import UsageError
+from kestra_init.key_value import split_pair
 
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
@@ -35,12 +36,17 @@ def load_questions(config_path: Path) -> dict[str, Question]:
     """The questions of a copier.yml, in order (computed ``when: false`` ones excluded)."""
     import yaml
 
-    # libyaml's loader when PyYAML has it: ten times faster on copier.yml.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from kestra_init.project import yaml_loader
+
     try:
-        data = yaml.load(config_path.read_text(encoding="utf-8"), Loader=loader) or {}
+        data = yaml.load(config_path.read_text(encoding="utf-8"), Loader=yaml_loader()) or {}
     except (OSError, yaml.YAMLError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    # Copier also marks secrets in a top-level list (copier 9.x `_secret_questions`).
+    listed = data.get("_secret_questions")
+    listed_secret = {str(name) for name in listed} if isinstance(listed, list) else set()
     questions: dict[str, Question] = {}
     for name, spec in data.items():
         if name.startswith("_"):
@@ -57,9 +63,14 @@ def load_questions(config_path: Path) -> dict[str, Question]:
             help=str(spec.get("help") or ""),
             choices=values,
             multiselect=bool(spec.get("multiselect")),
-            secret=bool(spec.get("secret")),
+            secret=bool(spec.get("secret")) or name in listed_secret,
         )
     return questions
+
+
+def secret_names(questions: dict[str, Question]) -> frozenset[str]:
+    """The questions whose answers are never shown."""
+    return frozenset(name for name, question in questions.items() if question.secret)
 
 
 def parse_data(pairs: Iterable[str], questions: dict[str, Question]) -> dict[str, Any]:
@@ -70,14 +81,12 @@ def parse_data(pairs: Iterable[str], questions: dict[str, Question]) -> dict[str
     """
     answers: dict[str, Any] = {}
     for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UsageError(
-                f"--data {pair!r} is not KEY=VALUE",
-                "Each --data gives one answer, a question name and its value.",
-                "write it as --data namespace=company.team",
-            )
+        key, raw = split_pair(
+            pair,
+            option="--data",
+            why="Each --data gives one answer, a question name and its value.",
+            example="--data namespace=company.team",
+        )
         if not questions:
             answers[key] = raw
             continue

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _STATE_FILE = "kestra-init-state.json"  # inside .git: never part of the template
+_STAT_PREFIX = "stat:"  # state keys naming file stats, next to "VERSION:CONTENT-HASH" keys
 _IGNORED = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store")
 # The cache is our repository, not the user's: their hooks, signing and
 # identity settings must not apply to it (nor fail it).
@@ -92,18 +93,45 @@ def fingerprint(template_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def stat_fingerprint(template_dir: Path) -> str:
+    """A hash of every file's path, size, modification time and mode: no file is read.
+
+    Used as a shortcut to the content ``fingerprint`` computed for the same
+    stats before. An edit changes the modification time (an installed wheel's
+    files get the install's time), so equal stats mean equal content; only a
+    copy that restores old times onto other bytes of the same size would fool
+    it, and a template is not edited that way.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(_template_files(template_dir)):
+        stat = path.stat()
+        relative = path.relative_to(template_dir).as_posix()
+        digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_mode}\0".encode())
+    return digest.hexdigest()
+
+
 def sync_packaged_template(
     template_dir: Path, version: str, *, repo: Path | None = None
 ) -> CachedTemplate:
     """Make sure the cache holds ``template_dir`` as it is now; return where.
 
-    Fast when nothing changed (one hash of the template, no git command).
+    Fast when nothing changed: the files' stats are compared with the last
+    run's (nothing is read, no git command). When they differ, the content is
+    hashed, so content seen before (an edit undone) finds its commit again and
+    an edited template in a development checkout gets a new one.
     Raises CacheUnavailable when git is missing or the cache cannot be written.
     """
     repo = repo or template_repo_path()
-    key = f"{version}:{fingerprint(template_dir)}"
-    known = _read_state(repo).get(key)
+    state = _read_state(repo)
+    stat_key = f"{_STAT_PREFIX}{version}:{stat_fingerprint(template_dir)}"
+    content = state.get(stat_key) or fingerprint(template_dir)
+    key = f"{version}:{content}"
+    known = state.get(key)
     if known:
+        if stat_key not in state:
+            # Best effort: a lost write only costs one more content hash.
+            with contextlib.suppress(OSError):
+                _write_state(repo, _with_stat_key(state, stat_key, content))
         return CachedTemplate(repo, known, recorded_path(repo))
     if shutil.which("git") is None:
         raise CacheUnavailable("git is not installed")
@@ -112,7 +140,7 @@ def sync_packaged_template(
             ref = _commit_template(repo, template_dir, version)
             state = _read_state(repo)
             state[key] = ref
-            _write_state(repo, state)
+            _write_state(repo, _with_stat_key(state, stat_key, content))
     except (OSError, subprocess.CalledProcessError) as error:
         raise CacheUnavailable(_describe(error)) from error
     return CachedTemplate(repo, ref, recorded_path(repo))
@@ -182,6 +210,13 @@ def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
         check=check,
         env={**os.environ, **_GIT_IDENTITY},
     )
+
+
+def _with_stat_key(state: dict[str, str], stat_key: str, content: str) -> dict[str, str]:
+    """``state`` remembering only the latest stats (a development checkout changes often)."""
+    kept = {k: v for k, v in state.items() if not k.startswith(_STAT_PREFIX)}
+    kept[stat_key] = content
+    return kept
 
 
 def _read_state(repo: Path) -> dict[str, str]:

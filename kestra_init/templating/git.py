@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -35,37 +36,69 @@ def work_tree_of(path: Path) -> Path | None:
     probe = path if path.is_dir() else path.parent
     while not probe.exists():
         probe = probe.parent
+    if not _may_be_in_a_repository(probe):
+        return None  # git would find none either; no process to start
     result = _git(probe, "rev-parse", "--show-toplevel", check=False)
     return Path(result.stdout.strip()) if result.returncode == 0 else None
 
 
+def _may_be_in_a_repository(folder: Path) -> bool:
+    """False only when git cannot find a repository for ``folder``.
+
+    git finds one through a ``.git`` entry in the folder or a parent, or the
+    GIT_DIR / GIT_WORK_TREE variables; without any of those it finds none.
+    """
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    resolved = folder.resolve()
+    return any((candidate / ".git").exists() for candidate in (resolved, *resolved.parents))
+
+
 def init_and_commit(root: Path, message: str) -> GitOutcome:
-    """``git init`` + add everything (.gitignore applies) + a first commit."""
+    """``git init`` + add everything (.gitignore applies) + a first commit.
+
+    Three git processes in the usual case: each costs a few milliseconds, and
+    `new` is measured against a bare `copier copy`.
+    """
     if not git_available():
         return GitOutcome("no-git", "git is not installed")
     try:
         _git(root, "init", "-q")
-        _git(root, "add", "-A")
-        # Never .env, whatever a .gitignore kept by --force says: it holds the secrets.
-        _git(root, "rm", "-q", "--cached", "--ignore-unmatch", "--", ".env")
-        _git(root, "commit", "-q", "--no-verify", "-m", message, env=_identity_if_missing(root))
-        short = _git(root, "rev-parse", "--short", "HEAD").stdout.strip()
+        # Never .env, whatever a .gitignore kept by --force says: it holds the
+        # secrets. Excluded as a glob: a literal `:(exclude).env` makes git refuse
+        # the whole add when .env is also git-ignored (the usual case).
+        _git(root, "add", "-A", "--", ".", ":(exclude,glob)[.]env")
+        committed = _git(root, "commit", "--no-verify", "-m", message, check=False)
+        if committed.returncode != 0 and (identity := _identity_if_missing(root)):
+            committed = _git(root, "commit", "--no-verify", "-m", message, env=identity)
+        committed.check_returncode()
     except subprocess.CalledProcessError as error:
         lines = (error.stderr or error.stdout or "").strip().splitlines()
         return GitOutcome("failed", lines[-1] if lines else f"git exited with {error.returncode}")
+    # git prints `[main (root-commit) 1a2b3c4] message`; ask only if it did not.
+    found = _COMMIT_LINE.match(committed.stdout)
+    short = found.group(1) if found else _git(root, "rev-parse", "--short", "HEAD").stdout.strip()
     return GitOutcome("committed", short)
 
 
-def ensure_ignored(root: Path, name: str, comment: str) -> bool:
+_COMMIT_LINE = re.compile(r"^\[[^\]]*?\b([0-9a-f]{4,40})\]")
+
+
+def ensure_ignored(
+    root: Path, name: str, comment: str, *, in_repository: bool | None = None
+) -> bool:
     """Make ``root/.gitignore`` ignore ``name``; True when a line had to be added.
 
     A .gitignore the user already had (kept by ``new --force``) may not ignore
     .env; then the secrets would reach the first ``git add -A``. Lines are only
     appended, never changed. Inside a repository git itself answers (parent
     .gitignore files and global excludes count); elsewhere the file is read.
+    ``in_repository``: whether ``root`` is in one, when the caller knows.
     """
     path = root / ".gitignore"
-    if work_tree_of(root) is not None:
+    if in_repository is None:
+        in_repository = work_tree_of(root) is not None
+    if in_repository:
         if _git(root, "check-ignore", "-q", "--", name, check=False).returncode == 0:
             return False
     elif _gitignore_ignores(path, name):

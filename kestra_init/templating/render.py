@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from kestra_init.errors import EnvironmentProblem, UsageError
 _VALIDATION_RE = re.compile(r"^Validation error for question '(?P<name>[^']+)': (?P<why>.*)$", re.S)
 _CHOICE_RE = re.compile(r"^Invalid choice for '(?P<name>[^']+)': (?P<why>.*)$", re.S)
 _REQUIRED_RE = re.compile(r'^Question "(?P<name>[^"]+)" is required$')
+_UNKNOWN_REVISION = "Unknown revision"  # copier 9.x, _vcs.py, for a --vcs-ref git lacks
 
 
 def copy_template(
@@ -31,15 +32,25 @@ def copy_template(
     overwrite: bool,
     interactive: bool,
     keep: Sequence[str] = (),
+    secret_names: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Render the template into ``dst``; return every answer, secret ones included.
 
     ``keep``: paths (relative to ``dst``) that must not be written, even when the
-    template has a file of that name.
+    template has a file of that name. ``secret_names``: the template's secret
+    questions, whose answers an error must never echo (None: not known, so no
+    answer is echoed).
     """
     from copier import run_copy
 
-    with _copier_errors(interactive=interactive, source=src_path, given=data):
+    with _copier_errors(
+        command="new",
+        interactive=interactive,
+        source=src_path,
+        vcs_ref=vcs_ref,
+        given=data,
+        secret_names=secret_names,
+    ):
         worker = run_copy(
             src_path,
             dst,
@@ -64,35 +75,37 @@ def update_project(
     defaults: bool,
     interactive: bool,
     conflict: Literal["inline", "rej"] = "inline",
+    source: str = "the recorded template",
+    secret_names: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Copier's update of ``root`` (3-way merge); return the answers it recorded.
 
-    The template is the one the answers file records (``_src_path``): Copier
-    rebuilds the old version from it too, so there is no other source to pass.
+    The template is the one the answers file records (``_src_path``, named by
+    ``source`` in messages): Copier rebuilds the old version from it too, so
+    there is no other source to pass.
     """
     from copier import run_update
-    from copier.errors import UserMessageError
 
-    try:
-        with _copier_errors(interactive=interactive, source="the recorded template", given=data):
-            worker = run_update(
-                root,
-                data=dict(data),
-                vcs_ref=vcs_ref,
-                settings=_settings(),
-                defaults=defaults,
-                overwrite=True,
-                quiet=True,
-                conflict=conflict,
-                skip_answered=True,
-                unsafe=False,
-            )
-    except UserMessageError as error:
-        raise UsageError(
-            "Copier could not update this project",
-            str(error),
-            "do what Copier's message says, then run kestra-init update again",
-        ) from error
+    with _copier_errors(
+        command="update",
+        interactive=interactive,
+        source=source,
+        vcs_ref=vcs_ref,
+        given=data,
+        secret_names=secret_names,
+    ):
+        worker = run_update(
+            root,
+            data=dict(data),
+            vcs_ref=vcs_ref,
+            settings=_settings(),
+            defaults=defaults,
+            overwrite=True,
+            quiet=True,
+            conflict=conflict,
+            skip_answered=True,
+            unsafe=False,
+        )
     return dict(worker.answers.combined)
 
 
@@ -111,9 +124,18 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 @contextlib.contextmanager
-def _copier_errors(*, interactive: bool, source: str, given: Mapping[str, Any]) -> Iterator[None]:
+def _copier_errors(
+    *,
+    command: Literal["new", "update"],
+    interactive: bool,
+    source: str,
+    vcs_ref: str | None,
+    given: Mapping[str, Any],
+    secret_names: Collection[str] | None,
+) -> Iterator[None]:
     from copier.errors import (
         CopierAnswersInterrupt,
+        CopierError,
         InteractiveSessionError,
         UnsafeTemplateError,
         UserMessageError,
@@ -146,11 +168,19 @@ def _copier_errors(*, interactive: bool, source: str, given: Mapping[str, Any]) 
                 _last_line(str(error.stderr) or str(error)),
                 "check the --template address and the --vcs-ref tag or commit",
             ) from error
-        except UserMessageError:
-            raise
+        except UserMessageError as error:
+            # Copier's own messages for people (a template needing a newer
+            # Copier, a missing extension...): its text is the explanation.
+            raise _copier_says(error, command, source) from error
         except ValueError as error:
             raise _answer_error(
-                error, interactive=interactive, source=source, given=given
+                error,
+                command=command,
+                interactive=interactive,
+                source=source,
+                vcs_ref=vcs_ref,
+                given=given,
+                secret_names=secret_names,
             ) from error
         except PermissionError as error:
             raise EnvironmentProblem(
@@ -166,11 +196,41 @@ def _copier_errors(*, interactive: bool, source: str, given: Mapping[str, Any]) 
                 error.strerror or str(error),
                 "choose another folder (one you can write to, on a disk with free space)",
             ) from error
+        except CopierError as error:
+            # Any other refusal of Copier's (a yield tag misused, bad settings):
+            # about the template, never a bug of ours.
+            raise _copier_says(error, command, source) from error
+
+
+def _copier_says(error: Exception, command: str, source: str) -> UsageError:
+    from copier.errors import UnsupportedVersionError
+
+    what = (
+        f"Copier could not use the template {source}"
+        if command == "new"
+        else "Copier could not update this project"
+    )
+    fix = f"do what Copier's message says, then run kestra-init {command} again"
+    if isinstance(error, UnsupportedVersionError):
+        # The Copier in question is the one installed with kestra-init.
+        fix = (
+            "use a version of the template made for this Copier (--vcs-ref an older tag), "
+            "or upgrade Copier where kestra-init is installed "
+            "(pipx inject kestra-init --force 'copier>=VERSION', or pip install -U copier)"
+        )
+    return UsageError(what, str(error).strip() or type(error).__name__, fix)
 
 
 def _answer_error(
-    error: ValueError, *, interactive: bool, source: str, given: Mapping[str, Any]
-) -> Exception:
+    error: ValueError,
+    *,
+    command: str,
+    interactive: bool,
+    source: str,
+    vcs_ref: str | None,
+    given: Mapping[str, Any],
+    secret_names: Collection[str] | None,
+) -> UsageError:
     message = str(error).strip()
     for pattern in (_VALIDATION_RE, _CHOICE_RE, _REQUIRED_RE):
         match = pattern.match(message)
@@ -181,18 +241,38 @@ def _answer_error(
             if interactive:
                 fix += ", or run without it and answer the prompt"
             what = f"The answer to {name!r} is not allowed"
-            if name in given and name != "admin_password":  # never echo a secret
+            # Echo the value only when the template says the question is not a
+            # secret; with no list of secrets (a remote template), echo none.
+            if name in given and secret_names is not None and name not in secret_names:
                 what = f"--data {name}={_shown(given[name])} is not allowed"
             elif name in given:
                 what = f"The {name} given with --data is not allowed"
             return UsageError(what, why.strip(), fix)
+    if message.startswith(_UNKNOWN_REVISION) and vcs_ref:
+        return UsageError(
+            f"--vcs-ref {vcs_ref} is not a tag or commit of the template {source}",
+            f"Copier found no revision {vcs_ref!r} in the template's git history.",
+            f"list the template's tags with `git ls-remote --tags {_git_address(source)}` "
+            "and pass one of them (or a commit), or leave --vcs-ref out for the default "
+            "version",
+        )
     if "Local template must be a directory" in message or "not a git" in message.lower():
         return UsageError(
             f"The template {source} was not found",
             "It is neither a folder holding copier.yml nor a git repository.",
             "check the --template path or URL",
         )
-    return error
+    # Anything else Copier refuses with a ValueError (a broken copier.yml, a
+    # bad path in the template): its text still says what is wrong.
+    return _copier_says(error, command, source)
+
+
+def _git_address(source: str) -> str:
+    """What git understands for Copier's ``gh:``/``gl:`` shorthands (copier 9.x)."""
+    for prefix, host in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
+        if source.startswith(prefix):
+            return host + source[len(prefix) :]
+    return source
 
 
 def _shown(value: Any) -> str:

@@ -16,6 +16,8 @@ _CANDIDATES = (
     _PACKAGE_DIR.parent / "template",  # a source checkout
 )
 CONFIG_FILE = "copier.yml"
+# The names Copier reads a template's questions from (copier 9.x: `copier.*`).
+CONFIG_NAMES = (CONFIG_FILE, "copier.yaml")
 
 
 def packaged_template_dir() -> Path:
@@ -29,3 +31,11 @@ def packaged_template_dir() -> Path:
         "reinstall kestra-init (pip install --force-reinstall kestra-init), "
         "or pass --template with a template of your own",
     )
+
+
+def config_file(template_dir: Path) -> Path | None:
+    """The copier.yml (or copier.yaml) of a template folder; None when it has neither."""
+    for name in CONFIG_NAMES:
+        if (template_dir / name).is_file():
+            return template_dir / name
+    return None

@@ -1,4 +1,4 @@
-"""Live progress of a long command on stderr: checks, image pulls, readiness stages.
+"""Live progress of `kestra-init up` on stderr: checks, image pulls, readiness stages.
 
 On a terminal the running step is redrawn in place with a spinner, its detail
 and its elapsed time; finished steps stay above it, one line each. When stderr
@@ -28,7 +28,7 @@ _CHECK_MARKS = {
 }
 
 
-class Progress:
+class UpProgress:
     """The callback commands report to; use as a context manager around the work."""
 
     def __init__(self, console: Console | None = None) -> None:
@@ -41,7 +41,7 @@ class Progress:
         self._pull_started: float | None = None
         self._stage_started: dict[str, float] = {}
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> UpProgress:
         if self.console.is_terminal:
             from rich.live import Live
 
