@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+import pytest
+
 from kestra_init.exit_codes import ExitCode
 from tests.conftest import assert_no_traceback
 from tests.standin.fixtures import NAMESPACE, StandinProject
@@ -218,15 +220,23 @@ def test_compose_project_name_is_honoured_by_every_command(
 def assert_follow_shows_new_lines(project: StandinProject, env: dict[str, str]) -> None:
     """`logs --follow` prints lines written after it started, until Ctrl-C, and then
     leaves no `docker compose logs` process behind."""
-    follower = subprocess.Popen(
-        [sys.executable, "-m", "kestra_init", "logs", "kestra", "--follow", "--tail", "0"],
-        cwd=project.root,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, so teardown can end all of it
-    )
+    # A test run started as a shell's background job inherits an ignored SIGINT,
+    # which a child would inherit too; a user's terminal gives kestra-init the
+    # default one. A Python handler here is reset to the default in the child.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "kestra_init", "logs", "kestra", "--follow", "--tail", "0"],
+            cwd=project.root,
+            # faulthandler: if it ever hangs, SIGABRT makes it print where each thread is.
+            env={**os.environ, **env, "PYTHONFAULTHANDLER": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group, so teardown can end all of it
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     lines: queue.Queue[str] = queue.Queue()
     assert follower.stdout is not None
     reader = threading.Thread(target=_pump, args=(follower.stdout, lines), daemon=True)
@@ -240,7 +250,12 @@ def assert_follow_shows_new_lines(project: StandinProject, env: dict[str, str]) 
         assert any("/_fake/flows" in line for line in seen), seen
         assert _compose_logs_processes(project.root)  # what is checked below is there now
         follower.send_signal(signal.SIGINT)  # what Ctrl-C sends kestra-init
-        follower.wait(timeout=20)
+        try:
+            follower.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            follower.send_signal(signal.SIGABRT)
+            _, stderr = follower.communicate(timeout=20)
+            pytest.fail(f"`logs --follow` did not stop on Ctrl-C; its threads:\n{stderr}")
         assert follower.returncode == 130
         # Compose's own `logs --follow` ended with it (it used to run on, orphaned).
         assert _compose_logs_processes(project.root) == []
