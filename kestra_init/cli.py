@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from kestra_init import __version__
+from kestra_init.connection import ConnectionFlags
 from kestra_init.errors import KestraInitError
 from kestra_init.exit_codes import ExitCode
 
@@ -396,7 +397,7 @@ def validate(
     project: ProjectOption = None,
 ) -> None:
     """Check flows offline: YAML, Kestra's rules, and mistakes that only fail at run time."""
-    from kestra_init.commands.validate import ServerOptions, validate_flows
+    from kestra_init.commands.validate import validate_flows
     from kestra_init.output import validate as validate_output
 
     with validate_output.file_progress(output_format is ValidateFormat.text) as on_file:
@@ -404,7 +405,7 @@ def validate(
             paths or [],
             strict=strict,
             project_dir=project,
-            server=ServerOptions(url, username, password, api_token),
+            server=ConnectionFlags(url, username, password, api_token),
             use_server=server,
             on_file=on_file,
         )
@@ -458,10 +459,7 @@ def sync(
         result = sync_command(
             start=project,
             paths=paths or (),
-            server=server,
-            username=username,
-            password=password,
-            api_token=api_token,
+            connection_flags=ConnectionFlags(server, username, password, api_token),
             prune=prune,
             confirm=sync_output.confirm_deletes(yes, view),
             dry_run=dry_run,
@@ -527,10 +525,7 @@ def run(
             wait=wait,
             timeout=timeout,
             start=project,
-            server=server,
-            username=username,
-            password=password,
-            api_token=api_token,
+            connection_flags=ConnectionFlags(server, username, password, api_token),
             on_update=None if as_json else view,
         )
     raise typer.Exit(run_output.render(result, as_json=as_json))

@@ -42,6 +42,36 @@ ENV_API_TOKEN = "KESTRA_API_TOKEN"
 
 
 @dataclass(frozen=True)
+class ConnectionFlags:
+    """What the user gave on the command line; None means "look further down the list"."""
+
+    server: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    api_token: str | None = field(default=None, repr=False)
+
+    def given(self, server_option: str = "--server") -> list[str]:
+        """The flags that were given, by name (for messages)."""
+        names = (server_option, "--username", "--password", "--api-token")
+        values = (self.server, self.username, self.password, self.api_token)
+        return [name for name, value in zip(names, values, strict=True) if value]
+
+    def resolve(self, project: Project | None, *, server_option: str = "--server") -> Connection:
+        return resolve_connection(
+            project,
+            server=self.server,
+            username=self.username,
+            password=self.password,
+            api_token=self.api_token,
+            server_option=server_option,
+        )
+
+
+# Nothing given on the command line (frozen, so one shared value is safe as a default).
+NO_FLAGS = ConnectionFlags()
+
+
+@dataclass(frozen=True)
 class Connection:
     """How to reach one Kestra server, and where each setting came from."""
 

@@ -140,6 +140,9 @@ RESERVED_IDS = frozenset(
         "enable",
     ]
 )
+# Kestra's own list of flow properties. kestra_init.flows.rules.structure has the
+# same list on purpose: the fake stands for the server and must not import the
+# tool it tests (it also runs in a container with nothing but Python).
 TOP_LEVEL_KEYS = frozenset(
     [
         "id",

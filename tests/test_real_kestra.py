@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import assert_no_traceback
-from tests.standin.project import compose_down, free_port, unique_slug
+from tests.standin.project import compose_down, free_port, new_project, unique_slug
 
 NAMESPACE = "kitest.real"
 
@@ -35,24 +35,15 @@ def missing_images(compose_file: Path) -> list[str]:
 def test_first_day_path_on_the_real_images(tmp_path: Path, cli, docker_engine: None) -> None:  # type: ignore[no-untyped-def]
     slug = unique_slug("real")
     ui_port, management_port = free_port(), free_port()
-    root = tmp_path / "proj"
-    created = cli(
-        "new",
-        root,
-        "--defaults",
-        "--no-git",
-        "--data",
-        f"project_slug={slug}",
-        "--data",
-        f"namespace={NAMESPACE}",
-        "--data",
-        f"kestra_port={ui_port}",
-        "--data",
-        f"management_port={management_port}",
-        "--data",
-        "example_flows=hello_world",
+    root = new_project(
+        cli,
+        tmp_path / "proj",
+        slug,
+        ui_port=ui_port,
+        management_port=management_port,
+        namespace=NAMESPACE,
+        data=("example_flows=hello_world",),
     )
-    assert created.returncode == 0, created.stderr
     missing = missing_images(root / "docker-compose.yml")
     if missing:
         pytest.skip(

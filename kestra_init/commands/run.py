@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kestra_init.connection import NO_FLAGS, ConnectionFlags
 from kestra_init.errors import DeadlineExceeded, KestraApiError, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.kestra.models import Execution, LogEntry
@@ -358,14 +359,10 @@ def run(
     wait: bool = True,
     timeout: float | None = None,
     start: Path | None = None,
-    server: str | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    api_token: str | None = None,
+    connection_flags: ConnectionFlags = NO_FLAGS,
     on_update: UpdateCallback | None = None,
 ) -> RunResult:
     """The command: resolve the flow and the connection, start, follow."""
-    from kestra_init.connection import resolve_connection
     from kestra_init.kestra.client import KestraClient
     from kestra_init.project import find_project
 
@@ -377,9 +374,7 @@ def run(
         )
     fields, files = parse_inputs(inputs)
     project = find_project(start, required=False)
-    connection = resolve_connection(
-        project, server=server, username=username, password=password, api_token=api_token
-    )
+    connection = connection_flags.resolve(project)
     environ = project.environ if project is not None else None
     with KestraClient(connection) as client:
         namespace, flow_id = resolve_flow(client, project, flow)

@@ -24,6 +24,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from kestra_init.connection import NO_FLAGS, ConnectionFlags
 from kestra_init.errors import (
     DeadlineExceeded,
     KestraApiError,
@@ -469,10 +470,7 @@ def sync(
     *,
     start: Path | None = None,
     paths: Sequence[Path] = (),
-    server: str | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    api_token: str | None = None,
+    connection_flags: ConnectionFlags = NO_FLAGS,
     prune: bool = False,
     confirm: ConfirmDeletes | None = None,
     dry_run: bool = False,
@@ -480,7 +478,6 @@ def sync(
     progress: ProgressCallback | None = None,
 ) -> SyncResult:
     """The command: the project's flows/ and namespace-files/ by default, or ``paths``."""
-    from kestra_init.connection import resolve_connection
     from kestra_init.kestra.client import KestraClient
     from kestra_init.project import find_project
 
@@ -505,9 +502,7 @@ def sync(
         paths = [project.flows_dir]
         if namespace_files:
             files_dir = project.namespace_files_dir
-    connection = resolve_connection(
-        project, server=server, username=username, password=password, api_token=api_token
-    )
+    connection = connection_flags.resolve(project)
     with KestraClient(connection) as client:
         return sync_flows(
             client,

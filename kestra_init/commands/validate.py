@@ -12,26 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kestra_init.connection import ConnectionFlags
 from kestra_init.errors import UsageError
 from kestra_init.flows.lint import ProgressCallback, ValidationResult, validate_paths
 from kestra_init.flows.project_context import context_for_project
 from kestra_init.project import Project, find_project
 
-
-@dataclass(frozen=True)
-class ServerOptions:
-    """Where the running Kestra is, for ``--server`` (None: from the environment/project)."""
-
-    url: str | None = None
-    username: str | None = None
-    password: str | None = None
-    api_token: str | None = None
-
-    @property
-    def given(self) -> list[str]:
-        names = ("--url", "--username", "--password", "--api-token")
-        values = (self.url, self.username, self.password, self.api_token)
-        return [name for name, value in zip(names, values, strict=True) if value]
+# validate's URL flag: `--server` is the switch that asks a server at all.
+URL_OPTION = "--url"
 
 
 @dataclass(frozen=True)
@@ -46,16 +34,16 @@ def validate_flows(
     *,
     strict: bool = False,
     project_dir: Path | None = None,
-    server: ServerOptions | None = None,
+    server: ConnectionFlags | None = None,
     use_server: bool = False,
     on_file: ProgressCallback | None = None,
 ) -> ValidateReport:
     """Validate ``paths`` (default: the project's flows folder)."""
-    server = server or ServerOptions()
-    if server.given and not use_server:
+    server = server or ConnectionFlags()
+    given = server.given(URL_OPTION)
+    if given and not use_server:
         raise UsageError(
-            f"{', '.join(server.given)} only {'applies' if len(server.given) == 1 else 'apply'} "
-            "with --server",
+            f"{', '.join(given)} only {'applies' if len(given) == 1 else 'apply'} with --server",
             "Offline validation needs no server; those options say which server to ask.",
             "add --server to have that Kestra validate the flows too, or drop the options",
         )
@@ -109,21 +97,13 @@ def _flows_dir(project: Project | None, project_dir: Path | None) -> Path:
 
 
 def _validate_on_server(
-    result: ValidationResult, project: Project | None, options: ServerOptions
+    result: ValidationResult, project: Project | None, flags: ConnectionFlags
 ) -> str:
     """Send the flows to Kestra's own validation and merge its findings in."""
-    from kestra_init.connection import resolve_connection
     from kestra_init.flows.server_validate import validate_on_server
     from kestra_init.kestra.client import KestraClient
 
-    connection = resolve_connection(
-        project,
-        server=options.url,
-        username=options.username,
-        password=options.password,
-        api_token=options.api_token,
-        server_option="--url",
-    )
+    connection = flags.resolve(project, server_option=URL_OPTION)
     with KestraClient(connection) as client:
         found = validate_on_server(client, result.flow_documents)
     result.diagnostics.extend(found)

@@ -21,7 +21,7 @@ import pytest
 from kestra_init.envfile import read_env
 from tests.standin.image import IMAGE, ensure_image
 from tests.standin.override import write_override
-from tests.standin.project import compose_down, free_port, unique_slug
+from tests.standin.project import compose_down, free_port, new_project, unique_slug
 
 NAMESPACE = "kitest.e2e"
 
@@ -102,22 +102,14 @@ def standin_project(tmp_path: Path, cli, standin_image: str) -> Iterator[Standin
     ui_port, management_port = free_port(), free_port()
     while management_port == ui_port:
         management_port = free_port()
-    root = tmp_path / "proj"
-    created = cli(
-        "new",
-        root,
-        "--defaults",
-        "--no-git",
-        "--data",
-        f"project_slug={slug}",
-        "--data",
-        f"namespace={NAMESPACE}",
-        "--data",
-        f"kestra_port={ui_port}",
-        "--data",
-        f"management_port={management_port}",
+    root = new_project(
+        cli,
+        tmp_path / "proj",
+        slug,
+        ui_port=ui_port,
+        management_port=management_port,
+        namespace=NAMESPACE,
     )
-    assert created.returncode == 0, created.stderr
     project = StandinProject(
         root,
         slug,

@@ -85,6 +85,29 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def new_project(
+    cli,  # type: ignore[no-untyped-def]
+    root: Path,
+    slug: str,
+    *,
+    ui_port: int,
+    management_port: int,
+    namespace: str,
+    data: tuple[str, ...] = (),
+) -> Path:
+    """`kestra-init new` with a test slug, namespace and ports, no git; refused = failed."""
+    answers = (
+        f"project_slug={slug}",
+        f"namespace={namespace}",
+        f"kestra_port={ui_port}",
+        f"management_port={management_port}",
+        *data,
+    )
+    created = cli("new", root, "--defaults", "--no-git", *(f"--data={a}" for a in answers))
+    assert created.returncode == 0, created.stderr
+    return root
+
+
 def minimal_project(root: Path, slug: str, *, ui_port: int, management_port: int) -> Path:
     """A project folder with docker-compose.yml, .env and one flow."""
     root.mkdir(parents=True, exist_ok=True)
