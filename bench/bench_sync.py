@@ -41,9 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kestra_init.commands.sync import sync_flows  # noqa: E402
-from kestra_init.connection import Connection  # noqa: E402
 from kestra_init.kestra.client import KestraClient  # noqa: E402
+from kestra_init.kestra.connection import Connection  # noqa: E402
+from kestra_init.services.sync.pipeline import sync_flows  # noqa: E402
 from tests.fake_kestra import FakeKestra  # noqa: E402
 
 SCENARIOS = (

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -21,11 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SHARED_DIR, docker_problem
+
 # Fixtures for stacks of stand-in containers on the real engine (standin_project...).
 pytest_plugins = ("tests.standin.fixtures",)
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = REPO_ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
@@ -36,30 +34,6 @@ def shared_dir() -> Path:
             "which only development and CI machines have"
         )
     return SHARED_DIR
-
-
-def docker_problem() -> str | None:
-    """Why Docker-backed tests cannot run here, or None when they can."""
-    if shutil.which("docker") is None:
-        return "the docker CLI is not installed"
-    try:
-        info = subprocess.run(
-            ["docker", "info", "--format", "{{.ServerVersion}}"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return "`docker info` did not answer within 20 s"
-    if info.returncode != 0:
-        return "no Docker engine is reachable (`docker info` failed)"
-    compose = subprocess.run(
-        ["docker", "compose", "version"], capture_output=True, text=True, check=False
-    )
-    if compose.returncode != 0:
-        return "the Compose v2 plugin is missing (`docker compose version` failed)"
-    return None
 
 
 @pytest.fixture(scope="session")
@@ -102,12 +76,6 @@ def cli() -> CliRunner:
         )
 
     return run
-
-
-def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
-    """A user-facing failure must never show a Python traceback."""
-    for stream in (result.stdout, result.stderr):
-        assert "Traceback (most recent call last)" not in stream, stream
 
 
 # The fake Kestra server (tests/fake_kestra.py) ---------------------------------

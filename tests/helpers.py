@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Read-only reference material of development and CI machines (absent in a user's clone).
+SHARED_DIR = REPO_ROOT.parent / "shared"
 
 # A valid flow with one task: the smallest thing `validate` has nothing to say about.
 GOOD_FLOW = """\
@@ -82,3 +89,54 @@ def run_at_a_terminal(
     finally:
         os.close(terminal)
         os.close(controller)
+
+
+ENVELOPE_KEYS = {"schema_version", "command", "ok", "exit_code", "data", "error"}
+
+
+def read_envelope(stdout: str, command: str) -> dict[str, Any]:
+    """A ``--json`` answer: exactly one envelope object on stdout, for ``command``."""
+    answer = json.loads(stdout)
+    assert isinstance(answer, dict) and set(answer) == ENVELOPE_KEYS, stdout
+    assert answer["command"] == command and answer["schema_version"] == 1, answer
+    assert answer["ok"] is (answer["exit_code"] == 0), answer
+    if answer["error"] is not None:
+        assert {"category", "what", "why", "fix", "details"} <= set(answer["error"]), answer
+    return answer
+
+
+def json_data(stdout: str, command: str) -> dict[str, Any]:
+    """The ``data`` of a ``--json`` answer (checked to be an envelope)."""
+    data = read_envelope(stdout, command)["data"]
+    assert isinstance(data, dict), stdout
+    return data
+
+
+def docker_problem() -> str | None:
+    """Why Docker-backed tests cannot run here, or None when they can."""
+    if shutil.which("docker") is None:
+        return "the docker CLI is not installed"
+    try:
+        info = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "`docker info` did not answer within 20 s"
+    if info.returncode != 0:
+        return "no Docker engine is reachable (`docker info` failed)"
+    compose = subprocess.run(
+        ["docker", "compose", "version"], capture_output=True, text=True, check=False
+    )
+    if compose.returncode != 0:
+        return "the Compose v2 plugin is missing (`docker compose version` failed)"
+    return None
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
+    """A user-facing failure must never show a Python traceback."""
+    for stream in (result.stdout, result.stderr):
+        assert "Traceback (most recent call last)" not in stream, stream

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kestra_init import __version__
 from kestra_init.exit_codes import ExitCode
-from tests.conftest import assert_no_traceback
+from tests.helpers import assert_no_traceback
 
 
 def test_version_and_help(cli) -> None:

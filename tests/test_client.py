@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from kestra_init.connection import Connection, resolve_connection
 from kestra_init.errors import (
     DeadlineExceeded,
     KestraApiError,
@@ -16,7 +15,8 @@ from kestra_init.errors import (
     UsageError,
 )
 from kestra_init.kestra.client import KestraClient
-from kestra_init.kestra.errors import server_message
+from kestra_init.kestra.connection import Connection, resolve_connection
+from kestra_init.kestra.http_errors import server_message
 from kestra_init.project import Project
 from tests.fake_kestra import free_port
 

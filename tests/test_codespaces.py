@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kestra_init.codespaces import in_codespace, public_url
+from kestra_init.codespaces.environment import in_codespace, public_url
 
 CODESPACE = {
     "CODESPACES": "true",

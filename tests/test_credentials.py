@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kestra_init.credentials import generate_password, password_problem, username_problem
+from kestra_init.project.credentials import generate_password, password_problem, username_problem
 
 
 @pytest.mark.parametrize("password", ["Admin1234", "xY9xxxxx", "Kestra-Is-Fun-2026!"])

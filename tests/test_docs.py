@@ -6,7 +6,7 @@ import re
 
 from kestra_init.cli import app
 from kestra_init.exit_codes import MEANING
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -5,10 +5,8 @@ and `logs` that need no running stack to answer.
 
 from __future__ import annotations
 
-import json
-
 from kestra_init.exit_codes import ExitCode
-from tests.conftest import assert_no_traceback
+from tests.helpers import assert_no_traceback, json_data
 from tests.standin.fixtures import StandinProject
 
 CODESPACE = {
@@ -31,7 +29,7 @@ tasks:
 
 
 def checks_by_key(output: str) -> dict[str, dict[str, str]]:
-    return {check["check"]: check for check in json.loads(output)["checks"]}
+    return {check["check"]: check for check in json_data(output, "doctor")["checks"]}
 
 
 def test_a_healthy_project_passes_every_check(standin_project: StandinProject, cli) -> None:  # type: ignore[no-untyped-def]

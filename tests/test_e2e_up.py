@@ -12,7 +12,6 @@ the fake, never by skipping.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import pty
 import queue
@@ -28,7 +27,7 @@ from typing import IO
 import pytest
 
 from kestra_init.exit_codes import ExitCode
-from tests.conftest import assert_no_traceback
+from tests.helpers import assert_no_traceback, json_data
 from tests.standin.fixtures import NAMESPACE, StandinProject
 from tests.standin.project import compose_down
 
@@ -67,7 +66,7 @@ def test_new_up_status_run_up_again_down(standin_project: StandinProject, cli) -
 
     status = cli("status", "--json", cwd=project.root, env={**env, **CODESPACE})
     assert status.returncode == 0, status.stderr
-    report = json.loads(status.stdout)
+    report = json_data(status.stdout, "status")
     assert report["running"] is True
     assert {s["service"]: s["state"] for s in report["services"]} == {
         "postgres": "running",
@@ -130,8 +129,8 @@ def test_up_with_the_override_as_compose_file_options_and_no_sync(
         cwd=project.root / "flows",  # from a sub-folder, as git does
     )
     assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
-    assert summary["ok"] and summary["sync"] is None and summary["was_running"] is False
+    summary = json_data(result.stdout, "up")
+    assert summary["sync"] is None and summary["was_running"] is False
     assert [s["stage"] for s in summary["stages"]] == ["database", "containers", "health", "api"]
     assert project.fake_flows() == {}  # --no-sync loads nothing
     assert project.dotenv["KESTRA_ADMIN_PASSWORD"] not in result.stdout + result.stderr
@@ -209,7 +208,7 @@ def test_compose_project_name_is_honoured_by_every_command(
         assert up.returncode == 0, up.stderr
         assert f"Stack     {other}:" in up.stdout
         assert project.containers() == {}  # nothing under the file's own name
-        status = json.loads(cli("status", "--json", cwd=project.root, env=env).stdout)
+        status = json_data(cli("status", "--json", cwd=project.root, env=env).stdout, "status")
         assert status["project"] == other and status["running"]
         down = cli("down", "--volumes", "--yes", cwd=project.root, env=env)
         assert down.returncode == 0 and f"of '{other}'" in down.stdout
@@ -333,7 +332,7 @@ def test_up_in_a_copy_with_the_same_stack_name_leaves_the_original_alone(
         assert f"kestra-init down -C {project.root}" in " ".join(kept.stderr.split())
     assert project.containers() == before and project.volumes()
     doctor = cli("doctor", "--json", cwd=twin, env=project.env)
-    checks = {check["check"]: check for check in json.loads(doctor.stdout)["checks"]}
+    checks = {check["check"]: check for check in json_data(doctor.stdout, "doctor")["checks"]}
     assert doctor.returncode == ExitCode.FINDINGS
     assert checks["stack-name"]["status"] == "failed"
 
@@ -355,6 +354,6 @@ def test_up_says_when_a_running_stack_was_recreated_for_a_changed_env(
     changed = cli("up", "--no-sync", "--json", cwd=project.root, env=project.env)
     assert changed.returncode == 0, changed.stderr
     assert project.containers()["kestra"]["id"] != before["kestra"]["id"]
-    assert json.loads(changed.stdout)["was_running"] is False
+    assert json_data(changed.stdout, "up")["was_running"] is False
     again = cli("up", "--no-sync", "--json", cwd=project.root, env=project.env)
-    assert json.loads(again.stdout)["was_running"] is True
+    assert json_data(again.stdout, "up")["was_running"] is True

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kestra_init.envfile import parse_env, read_env, write_env
+from kestra_init.project.envfile import parse_env, read_env, write_env
 
 
 def test_parse_reads_comments_quotes_and_export() -> None:
@@ -81,7 +81,7 @@ def test_an_env_that_cannot_be_read_is_an_environment_problem(tmp_path: Path) ->
 
 def test_commands_report_a_broken_env_instead_of_crashing(cli, tmp_path: Path) -> None:
     from kestra_init.exit_codes import ExitCode
-    from tests.conftest import assert_no_traceback
+    from tests.helpers import assert_no_traceback
 
     (tmp_path / "docker-compose.yml").write_text("services: {}\n")
     (tmp_path / "flows").mkdir()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -11,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kestra_init.credentials import password_problem
-from kestra_init.envfile import read_env
 from kestra_init.exit_codes import ExitCode
-from tests.conftest import assert_no_traceback
+from kestra_init.project.credentials import password_problem
+from kestra_init.project.envfile import read_env
+from tests.helpers import assert_no_traceback, json_data
 
 
 def _entries(folder: Path) -> list[str]:
@@ -110,7 +109,7 @@ def test_answers_from_data_shape_the_project(
 def test_json_output_for_scripts(cli, tmp_path: Path, template_cache_env: dict[str, str]) -> None:
     result = cli("new", tmp_path / "j", "--defaults", "--json", env=template_cache_env)
     assert result.returncode == ExitCode.OK, result.stderr
-    data = json.loads(result.stdout)
+    data = json_data(result.stdout, "new")
     assert data["root"] == str(tmp_path / "j")
     assert data["env_created"] is True
     assert data["git"]["status"] == "committed"

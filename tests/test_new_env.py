@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kestra_init.credentials import password_problem
-from kestra_init.env_setup import create_env_file
-from kestra_init.envfile import read_env
 from kestra_init.errors import UsageError
+from kestra_init.project.credentials import password_problem
+from kestra_init.project.env_create import create_env_file
+from kestra_init.project.envfile import read_env
 
 EXAMPLE = """\
 # Ports

@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 from kestra_init.exit_codes import ExitCode
-from tests.conftest import assert_no_traceback
+from tests.helpers import assert_no_traceback
 
 
 def make_project(root: Path, env: str) -> Path:

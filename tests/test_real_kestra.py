@@ -9,14 +9,13 @@ Without the images it skips and says how to get them; it never pulls (`up` would
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import assert_no_traceback
+from tests.helpers import assert_no_traceback, json_data
 from tests.standin.project import compose_down, free_port, new_project, unique_slug
 
 NAMESPACE = "kitest.real"
@@ -60,7 +59,7 @@ def test_first_day_path_on_the_real_images(tmp_path: Path, cli, docker_engine: N
 
         status = cli("status", "--json", cwd=root)
         assert status.returncode == 0, status.stderr
-        report = json.loads(status.stdout)
+        report = json_data(status.stdout, "status")
         assert report["kestra"]["version"].startswith("1.")
         assert {flow["id"]: flow["state"] for flow in report["flows"]} == {"hello_world": "same"}
 

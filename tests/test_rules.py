@@ -10,7 +10,7 @@ import pytest
 
 from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.flows.lint import lint_text
-from kestra_init.flows.project_context import LintContext, PluginDefault
+from kestra_init.flows.lint_context import LintContext, PluginDefault
 from kestra_init.flows.rules import FAMILIES, RULES
 
 EXAMPLE_RULES = [rule for rule in RULES.values() if not rule.file_level]
@@ -729,7 +729,7 @@ def test_urls_in_commands_env_input_files_and_variables() -> None:
 
 
 def test_compose_services_of_the_project(tmp_path: Path) -> None:
-    from kestra_init.flows.project_context import context_for_project
+    from kestra_init.flows.lint_context import context_for_project
 
     (tmp_path / "docker-compose.yml").write_text(
         "name: shop\nservices:\n  kestra:\n    image: kestra/kestra:v1.3\n"
@@ -744,7 +744,7 @@ def test_compose_services_of_the_project(tmp_path: Path) -> None:
 
 
 def test_server_plugin_defaults_from_the_compose_file(tmp_path: Path) -> None:
-    from kestra_init.flows.project_context import context_for_project
+    from kestra_init.flows.lint_context import context_for_project
 
     (tmp_path / "docker-compose.yml").write_text(
         "services:\n  kestra:\n    environment:\n      KESTRA_CONFIGURATION: |\n"
@@ -764,7 +764,7 @@ def test_server_plugin_defaults_from_the_compose_file(tmp_path: Path) -> None:
 
 
 def test_broken_compose_file_falls_back_to_defaults(tmp_path: Path) -> None:
-    from kestra_init.flows.project_context import DEFAULT_SERVICES, context_for_project
+    from kestra_init.flows.lint_context import DEFAULT_SERVICES, context_for_project
 
     (tmp_path / "docker-compose.yml").write_text("services: [\n")
     assert context_for_project(tmp_path).service_names == DEFAULT_SERVICES
@@ -809,7 +809,7 @@ def test_for_each_item_outputs_are_readable() -> None:
 
 
 def test_odd_compose_configuration_is_ignored(tmp_path: Path) -> None:
-    from kestra_init.flows.project_context import context_for_project
+    from kestra_init.flows.lint_context import context_for_project
 
     for environment in (
         "      KESTRA_CONFIGURATION: 'kestra: just text'\n",

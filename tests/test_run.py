@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from kestra_init.commands.run import (
-    STREAM_FAILURES_BEFORE_POLLING,
-    STREAM_RETRY_PAUSE,
-    parse_inputs,
-    resolve_flow,
-    start_and_follow,
-)
-from kestra_init.connection import Connection
+from kestra_init.commands.run import parse_inputs, resolve_flow
 from kestra_init.errors import DeadlineExceeded, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.kestra.client import KestraClient
-from tests.conftest import assert_no_traceback
-from tests.helpers import FAILING_FLOW, HELLO_FLOW, make_api_project
+from kestra_init.kestra.connection import Connection
+from kestra_init.services.follow import (
+    STREAM_FAILURES_BEFORE_POLLING,
+    STREAM_RETRY_PAUSE,
+    start_and_follow,
+)
+from tests.helpers import (
+    FAILING_FLOW,
+    HELLO_FLOW,
+    assert_no_traceback,
+    json_data,
+    make_api_project,
+    read_envelope,
+)
 
 HELLO = HELLO_FLOW
 
@@ -277,7 +281,7 @@ def test_cli_no_wait_prints_only_the_execution_id(cli, fake_kestra, tmp_path: Pa
     (execution,) = fake_kestra.executions()
     assert started.stdout.strip() == execution.id
     as_json = cli("run", "demo/sleepy", "--no-wait", "--json", cwd=project)
-    data = json.loads(as_json.stdout)
+    data = json_data(as_json.stdout, "run")
     assert data["waited"] is False and data["state"] in ("CREATED", "RUNNING")
 
 
@@ -293,8 +297,9 @@ def test_cli_timeout_exits_5_and_json_reports_the_final_state(
     assert_no_traceback(timed_out)
     as_json = cli("run", "demo/broken", "--json", cwd=project)
     assert as_json.returncode == ExitCode.FINDINGS
-    data = json.loads(as_json.stdout)
-    assert data["state"] == "FAILED" and data["exit_code"] == ExitCode.FINDINGS
+    answer = read_envelope(as_json.stdout, "run")
+    data = answer["data"]
+    assert data["state"] == "FAILED" and answer["exit_code"] == ExitCode.FINDINGS
     assert [t["task_id"] for t in data["task_runs"]] == ["first", "boom"]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kestra_init.stack.compose import ContainerDetails
 from kestra_init.stack.hints import auth_setup_hint, classify_failure, classify_text
+from kestra_init.stack.model import ContainerDetails
 
 
 def details(*, exit_code: int = 0, oom: bool = False) -> ContainerDetails:

@@ -143,8 +143,8 @@ def test_background_job_hands_its_error_and_its_last_line_to_the_poller() -> Non
 
 # The API stage against a real (fake) Kestra over HTTP ------------------------------
 def _api_probe(server, *, password: str, clock: Clock):  # type: ignore[no-untyped-def]
-    from kestra_init.connection import Connection
     from kestra_init.kestra.client import KestraClient
+    from kestra_init.kestra.connection import Connection
     from kestra_init.stack.stages import StackWatch, _ApiProbe
 
     connection = Connection(server.url, username=server.username, password=password)

@@ -13,26 +13,21 @@ from pathlib import Path
 
 import pytest
 
-from kestra_init.envfile import write_env
-from kestra_init.errors import UsageError
-from kestra_init.project import Project
-from kestra_init.stack import ports
-from kestra_init.stack.checks import (
-    Status,
-    check_compose,
-    check_env_file,
-    check_flow_secrets,
-    check_memory,
-    check_stack_name,
-    env_problems,
-)
-from kestra_init.stack.codespace_checks import (
+from kestra_init.check_result import Status
+from kestra_init.codespaces.checks import (
     check_docker_in_docker,
     check_port_forwarded,
     parse_jsonc,
 )
-from kestra_init.stack.compose import parse_config, parse_ps, resolve_settings
+from kestra_init.errors import UsageError
+from kestra_init.project import Project
+from kestra_init.project.checks import check_env_file, check_flow_secrets, env_problems
+from kestra_init.project.envfile import write_env
+from kestra_init.stack import ports
+from kestra_init.stack.checks import check_compose, check_memory, check_stack_name
+from kestra_init.stack.compose import resolve_settings
 from kestra_init.stack.engine import EngineInfo, parse_version
+from kestra_init.stack.model import parse_config, parse_ps
 
 GOOD_ENV = {
     "KESTRA_PORT": "8080",

@@ -7,21 +7,28 @@ a person sees (table, summary, exit codes, no traceback).
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from kestra_init.commands.sync import Outcome, sync_flows
-from kestra_init.connection import Connection
 from kestra_init.errors import KestraApiError, KestraAuthError, KestraUnreachable
 from kestra_init.exit_codes import ExitCode
-from kestra_init.flows.sync_plan import Action, comparable, identify, plan_sync, read_local_flows
+from kestra_init.flows.source_text import comparable, identify
 from kestra_init.kestra.client import KestraClient
-from tests.conftest import assert_no_traceback
+from kestra_init.kestra.connection import Connection
+from kestra_init.services.local_flows import read_local_flows
+from kestra_init.services.sync.pipeline import sync_flows
+from kestra_init.services.sync.plan import Action, plan_sync
+from kestra_init.services.sync.results import Outcome
 from tests.fake_kestra import free_port
-from tests.helpers import make_api_project, run_at_a_terminal
+from tests.helpers import (
+    assert_no_traceback,
+    json_data,
+    make_api_project,
+    read_envelope,
+    run_at_a_terminal,
+)
 
 
 def flow(flow_id: str, namespace: str = "demo", message: str = "hi") -> str:
@@ -194,7 +201,7 @@ def test_yaml_that_is_not_a_flow_is_skipped_as_validate_skips_it(
     assert validated.returncode == ExitCode.OK, validated.stdout
     result = cli("sync", "--json", cwd=project)
     assert result.returncode == ExitCode.OK, result.stdout + result.stderr
-    data = json.loads(result.stdout)
+    data = json_data(result.stdout, "sync")
     assert data["problems"] == []
     skipped = {Path(item["file"]).name: item["message"] for item in data["skipped"]}
     assert sorted(skipped) == sorted(NOT_FLOWS)
@@ -413,12 +420,13 @@ def test_cli_sync_json_and_rejected_flow_exit_code(cli, fake_kestra, tmp_path) -
     )
     result = cli("sync", "--json", cwd=project)
     assert result.returncode == ExitCode.FINDINGS
-    data = json.loads(result.stdout)
+    answer = read_envelope(result.stdout, "sync")
+    data = answer["data"]
     rows = {row["id"]: row for row in data["flows"]}
     assert rows["ok"]["outcome"] == "applied"
     assert rows["bad"]["outcome"] == "failed" and "Invalid type" in rows["bad"]["message"]
     assert rows["bad"]["file"].endswith("bad.yaml")
-    assert data["exit_code"] == ExitCode.FINDINGS
+    assert answer["exit_code"] == ExitCode.FINDINGS
 
 
 def test_cli_prune_without_a_terminal_or_yes_writes_nothing(cli, fake_kestra, tmp_path) -> None:
@@ -504,7 +512,7 @@ def test_the_cli_modules_of_sync_and_run_do_not_load_httpx() -> None:
     import sys
 
     code = (
-        "import sys, kestra_init.cli, kestra_init.connection, kestra_init.commands.sync, "
+        "import sys, kestra_init.cli, kestra_init.kestra.connection, kestra_init.commands.sync, "
         "kestra_init.commands.run, kestra_init.output.sync, kestra_init.output.run, "
         "kestra_init.flows.server_validate; print('httpx' in sys.modules)"
     )

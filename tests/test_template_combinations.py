@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 import yaml
 
-from kestra_init.credentials import password_problem
-from kestra_init.envfile import read_env
+from kestra_init.project.credentials import password_problem
+from kestra_init.project.envfile import read_env
 
 FLOW_FILES = {
     "hello_world": "flows/hello_world.yml",
@@ -260,7 +260,7 @@ def test_every_flow_passes_the_offline_validator(renders: list[Render]) -> None:
         if not render.answers["example_flows"]:
             continue
         result = validate_paths([render.root / "flows"])
-        assert result.errors == 0, [d.as_dict() for d in result.diagnostics]
+        assert result.errors == 0, [d.to_json() for d in result.diagnostics]
         assert len(result.flow_documents) == len(render.answers["example_flows"])
         rules = {d.rule for d in result.diagnostics}
         assert rules <= {"removed-in-kestra-2"}, rules

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kestra_init.credentials import password_problem, username_problem
+from kestra_init.project.credentials import password_problem, username_problem
 from kestra_init.templating.answers import load_questions, parse_data
 from kestra_init.templating.source import packaged_template_dir
 

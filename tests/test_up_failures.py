@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from kestra_init.exit_codes import ExitCode
-from tests.conftest import assert_no_traceback
+from tests.helpers import assert_no_traceback
 from tests.standin.fixtures import StandinProject
 from tests.standin.image import HOST_PYTHON, IMAGE
 from tests.standin.override import standin_override

@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 
+from kestra_init.check_result import CheckResult, Status
 from kestra_init.output.up_progress import UpProgress
-from kestra_init.stack.checks import CheckResult, Status
 from kestra_init.stack.events import PullLine, StepLine
 from kestra_init.stack.readiness import StageEvent, StageStatus
 

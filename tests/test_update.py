@@ -19,7 +19,7 @@ import yaml
 from kestra_init.exit_codes import ExitCode
 from kestra_init.templating.cache import sync_packaged_template, template_repo_path
 from kestra_init.templating.source import packaged_template_dir
-from tests.conftest import assert_no_traceback
+from tests.helpers import assert_no_traceback, json_data
 
 OLD = "0.0.9"
 NEW_SECTION = "## Changing things"
@@ -109,9 +109,8 @@ def test_an_edit_on_a_line_the_template_changed_is_a_conflict(
     result = cli("update", "--json", cwd=project, env=cache_env)
 
     assert result.returncode == ExitCode.FINDINGS, result.stderr
-    import json
 
-    data = json.loads(result.stdout)
+    data = json_data(result.stdout, "update")
     assert data["conflicts"] == ["docker-compose.yml"]
     text = compose.read_text()
     assert "retries: 5" in text and "retries: 12" in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -11,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import assert_no_traceback
-from tests.helpers import GOOD_FLOW
+from tests.helpers import GOOD_FLOW, assert_no_traceback, json_data
 
 GOOD = GOOD_FLOW
 TRAP = """\
@@ -81,7 +79,7 @@ def test_json_format(cli, tmp_path: Path) -> None:
     (tmp_path / "compose.yml").write_text("services:\n  db:\n    image: postgres:16\n")
     result = cli("validate", "--format", "json", str(tmp_path))
     assert result.returncode == 1
-    data = json.loads(result.stdout)
+    data = json_data(result.stdout, "validate")
     assert data["summary"] == {"errors": 1, "warnings": 0, "infos": 1}
     assert [d["rule"] for d in data["diagnostics"]] == ["docker-runner-localhost", "not-a-flow"]
     assert [Path(p).name for p in data["files_skipped"]] == ["compose.yml"]

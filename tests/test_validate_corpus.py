@@ -8,6 +8,7 @@ import pytest
 
 from kestra_init.flows.diagnostics import Severity
 from kestra_init.flows.lint import validate_paths
+from tests.helpers import json_data
 
 
 def course_dir(shared_dir: Path) -> Path:
@@ -79,8 +80,7 @@ def test_generated_project_flows_pass(cli, template_cache_env, tmp_path: Path, t
     assert sorted(p.name for p in (project / "flows").glob("*.yml"))  # it wrote flows
     result = cli("validate", "--format", "json", cwd=project, env=template_cache_env)
     assert result.returncode == 0, result.stdout
-    import json
 
-    data = json.loads(result.stdout)
+    data = json_data(result.stdout, "validate")
     assert data["summary"]["errors"] == 0
     assert data["flows"] == len(list((project / "flows").glob("*.yml")))

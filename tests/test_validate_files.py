@@ -148,8 +148,9 @@ def test_progress_callback_sees_every_file(tmp_path: Path) -> None:
 
 def test_json_shape(tmp_path: Path) -> None:
     write(tmp_path / "bad.yml", GOOD.replace("namespace: company.team", "namespace: Bad"))
-    data = validate_paths([tmp_path]).as_dict()
-    assert data["ok"] is False and data["exit_code"] == 1
+    result = validate_paths([tmp_path])
+    assert result.failed and result.exit_code == 1
+    data = result.to_json()
     assert data["summary"] == {"errors": 1, "warnings": 0, "infos": 0}
     (item,) = data["diagnostics"]
     assert item["rule"] == "namespace-invalid" and (item["line"], item["column"]) == (2, 12)

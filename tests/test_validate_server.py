@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kestra_init.connection import Connection
 from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.diagnostics import Severity
 from kestra_init.flows.discover import split_documents
 from kestra_init.flows.server_validate import validate_on_server
 from kestra_init.kestra.client import KestraClient
-from tests.conftest import assert_no_traceback
-from tests.helpers import make_api_project
+from kestra_init.kestra.connection import Connection
+from tests.helpers import assert_no_traceback, json_data, make_api_project
 
 VALID = """id: hello
 namespace: demo
@@ -141,7 +140,7 @@ def test_cli_validate_with_server(cli, fake_kestra, tmp_path: Path) -> None:
     (project / "flows" / "bad.yaml").write_text(INVALID.replace("bad id", "bad_id"))
     bad = cli("validate", "--server", "--format", "json", cwd=project)
     assert bad.returncode == ExitCode.FINDINGS
-    data = json.loads(bad.stdout)
+    data = json_data(bad.stdout, "validate")
     server_findings = [d for d in data["diagnostics"] if d["rule"] == "server"]
     assert server_findings, data
     assert any("tasks[1].type" in d["message"] and d["line"] == 8 for d in server_findings)

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from kestra_init.exit_codes import ExitCode
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 
 @pytest.fixture(scope="module")

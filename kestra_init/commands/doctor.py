@@ -10,13 +10,20 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from kestra_init.codespaces import in_codespace
+from kestra_init.check_result import CheckResult, Status, passed, skipped
+from kestra_init.check_result import failed as failed_check
+from kestra_init.codespaces.checks import check_docker_in_docker, check_port_forwarded
+from kestra_init.codespaces.environment import in_codespace
 from kestra_init.errors import KestraInitError
 from kestra_init.exit_codes import ExitCode
+from kestra_init.flows.lint import validate_paths
+from kestra_init.flows.rules.networking import DOCKER_RUNNER_HOST_GATEWAY, DOCKER_RUNNER_LOCALHOST
 from kestra_init.project import Project, find_project
+from kestra_init.project.checks import check_env_file, check_flow_secrets
 from kestra_init.stack import checks
-from kestra_init.stack.checks import CheckResult, Status
+from kestra_init.stack.compose import Stack, resolve_settings
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,13 @@ class DoctorResult:
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.FINDINGS if any(c.failed for c in self.checks) else ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": str(self.project_root) if self.project_root else None,
+            "in_codespace": self.in_codespace,
+            "checks": [check.to_json() for check in self.checks],
+        }
 
 
 def doctor(
@@ -42,8 +56,8 @@ def doctor(
     results.append(cli)
     info = None
     if cli.failed:
-        results.append(checks.skipped("docker-daemon", "Docker daemon reachable", "no docker"))
-        results.append(checks.skipped("docker-compose", "Docker Compose v2", "no docker"))
+        results.append(skipped("docker-daemon", "Docker daemon reachable", "no docker"))
+        results.append(skipped("docker-compose", "Docker Compose v2", "no docker"))
     else:
         daemon, info = checks.check_daemon()
         results.append(daemon)
@@ -52,15 +66,13 @@ def doctor(
     project = find_project(start, required=False)
     codespace = in_codespace(env)
     if codespace:
-        from kestra_init.stack.codespace_checks import check_docker_in_docker, check_port_forwarded
-
         results.append(check_docker_in_docker())
         if project is not None:
             results.append(check_port_forwarded(project))
 
     if project is None:
         results.append(
-            checks.skipped(
+            skipped(
                 "project",
                 "Project",
                 "not inside a kestra-init project: only the machine is checked",
@@ -69,14 +81,14 @@ def doctor(
         results.append(checks.check_memory(info, "postgres"))
         return DoctorResult(None, codespace, results)
 
-    results.append(checks.check_env_file(project))
-    results.append(checks.check_flow_secrets(project))
+    results.append(check_env_file(project))
+    results.append(check_flow_secrets(project))
     docker_ok = not any(r.failed for r in results if r.key.startswith("docker-"))
     if project.env_path.is_file():
         results.extend(_stack_checks(project, compose_files, docker_ok))
     else:  # the compose file reads .env: without it Compose only repeats that it is missing
-        results.append(checks.skipped("compose-config", "Compose files valid", "needs .env"))
-        results.append(checks.skipped("ports", "Ports free", "needs .env"))
+        results.append(skipped("compose-config", "Compose files valid", "needs .env"))
+        results.append(skipped("ports", "Ports free", "needs .env"))
     results.append(checks.check_memory(info, project.database))
     results.append(_flows_check(project))
     return DoctorResult(project.root, codespace, results)
@@ -88,23 +100,21 @@ def _stack_checks(
     title_config, title_ports = "Compose files valid", "Ports free"
     if not docker_ok:
         return [
-            checks.skipped("compose-config", title_config, "needs Docker"),
-            checks.skipped("ports", title_ports, "needs Docker"),
+            skipped("compose-config", title_config, "needs Docker"),
+            skipped("ports", title_ports, "needs Docker"),
         ]
-    from kestra_init.stack.compose import Stack, resolve_settings
-
     try:
         stack = Stack(resolve_settings(project, compose_files))
         config = stack.config()
         states = stack.states()
     except KestraInitError as error:
         return [
-            checks.failed("compose-config", title_config, error),
-            checks.skipped("ports", title_ports, "needs a valid compose configuration"),
+            failed_check("compose-config", title_config, error),
+            skipped("ports", title_ports, "needs a valid compose configuration"),
         ]
     files = ", ".join(path.name for path in stack.settings.files)
     return [
-        checks.passed("compose-config", title_config, f"{files} (project '{config.name}')"),
+        passed("compose-config", title_config, f"{files} (project '{config.name}')"),
         checks.check_stack_name(config.name, project.root, states),
         checks.check_ports(config, states),
     ]
@@ -116,19 +126,13 @@ def _flows_check(project: Project) -> CheckResult:
     The validator owns the rule (kestra_init.flows.rules.networking); doctor only
     keeps its findings, so the two can never disagree.
     """
-    from kestra_init.flows.lint import validate_paths
-    from kestra_init.flows.rules.networking import (
-        DOCKER_RUNNER_HOST_GATEWAY,
-        DOCKER_RUNNER_LOCALHOST,
-    )
-
     title = "Task containers reach Kestra"
     if not project.flows_dir.is_dir():
-        return checks.skipped("flows-networking", title, f"no {project.flows_dir.name}/ folder")
+        return skipped("flows-networking", title, f"no {project.flows_dir.name}/ folder")
     rules = {DOCKER_RUNNER_LOCALHOST.id, DOCKER_RUNNER_HOST_GATEWAY.id}
     found = [d for d in validate_paths([project.flows_dir]).diagnostics if d.rule in rules]
     if not found:
-        return checks.passed(
+        return passed(
             "flows-networking", title, "no Docker-runner task calls localhost or a service name"
         )
     places = "; ".join(f"{_relative(d.path, project.root)}:{d.line}" for d in found[:5]) + (
@@ -158,4 +162,4 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-__all__ = ["DoctorResult", "Status", "doctor"]
+__all__ = ["DoctorResult", "doctor"]

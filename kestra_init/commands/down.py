@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from kestra_init.project import find_project
+from kestra_init.exit_codes import ExitCode
+from kestra_init.project import require_project
+from kestra_init.stack.checks import check_stack_name
+from kestra_init.stack.compose import open_stack
 
 # Asked before deleting volumes: gets their names, answers True to go ahead.
 ConfirmVolumes = Callable[[Sequence[str]], bool]
@@ -20,6 +24,19 @@ class DownResult:
     volumes_kept: list[str] = field(default_factory=list)
     # Deleting the volumes was asked and the answer was no: nothing was touched.
     declined: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project_name,
+            "stopped": self.stopped,
+            "volumes_deleted": self.volumes_deleted,
+            "volumes_kept": self.volumes_kept,
+            "declined": self.declined,
+        }
 
 
 def down(
@@ -35,10 +52,7 @@ def down(
     ``confirm`` is asked before volumes are deleted; None means the user already
     said yes (``--yes``).
     """
-    from kestra_init.stack.checks import check_stack_name
-    from kestra_init.stack.compose import open_stack
-
-    project = find_project(start)
+    project = require_project(start)
     stack = open_stack(project, compose_files)
     config = stack.config()
     states = stack.states()

@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kestra_init.errors import UsageError
-from kestra_init.project import find_project
+from kestra_init.exit_codes import ExitCode
+from kestra_init.project import require_project
+from kestra_init.stack.compose import open_stack
+
+
+@dataclass
+class LogsResult:
+    """The log lines of ``services``, as a stream read while it is printed."""
+
+    services: list[str]
+    lines: Iterator[str]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {"services": self.services, "lines": list(self.lines)}
 
 
 def logs(
@@ -16,17 +35,18 @@ def logs(
     compose_files: Sequence[Path] = (),
     follow: bool = False,
     tail: int | None = None,
-) -> Iterator[str]:
-    """Log lines as Compose gives them (prefixed by container when several services)."""
-    from kestra_init.stack.compose import open_stack
+) -> LogsResult:
+    """Log lines as Compose gives them (prefixed by container when several services).
 
+    The lines are read while they are printed (``--follow`` never ends by itself).
+    """
     if tail is not None and tail < 0:
         raise UsageError(
             f"--tail {tail} is not a number of lines",
             "It counts lines from the end of each service's log.",
             "Give 0 or more, e.g. --tail 100",
         )
-    project = find_project(start)
+    project = require_project(start)
     stack = open_stack(project, compose_files)
     services = stack.config().services
     if service is not None and service not in services:
@@ -45,4 +65,5 @@ def logs(
             "(and their logs).",
             "Start it with `kestra-init up`, then run `kestra-init logs` again",
         )
-    return stack.follow_logs([service] if service else [], follow=follow, tail=tail)
+    lines = stack.follow_logs([service] if service else [], follow=follow, tail=tail)
+    return LogsResult(services=[service] if service else list(services), lines=lines)

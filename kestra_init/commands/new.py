@@ -18,6 +18,7 @@ from typing import Any
 
 from kestra_init import __version__
 from kestra_init.errors import EnvironmentProblem, UsageError
+from kestra_init.exit_codes import ExitCode
 from kestra_init.project import ANSWERS_FILE, ENV_EXAMPLE_FILE, ENV_FILE
 from kestra_init.templating.git import GitOutcome
 
@@ -66,7 +67,11 @@ class NewResult:
     def admin_email(self) -> str:
         return str(self.answers.get("admin_email") or "")
 
-    def as_dict(self) -> dict[str, Any]:
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
         return {
             "root": str(self.root),
             "template": self.template,
@@ -261,7 +266,7 @@ def _local_dir(template: str, vcs_ref: str | None) -> Path | None:
 def _write_env(
     root: Path, answers: dict[str, Any], own_template: bool, warnings: list[str], progress: Progress
 ) -> bool:
-    from kestra_init.env_setup import create_env_file
+    from kestra_init.project.env_create import create_env_file
 
     if (root / ENV_FILE).exists():
         warnings.append(".env was already there and was kept as it is (it is never overwritten)")

@@ -8,9 +8,11 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from kestra_init.codespaces import in_codespace, public_url
-from kestra_init.project import find_project
+from kestra_init.codespaces.environment import in_codespace, public_url
+from kestra_init.exit_codes import ExitCode
+from kestra_init.project import require_project
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,13 @@ class OpenResult:
     url: str
     opened: bool
     reason: str = ""  # why no browser was opened
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "opened": self.opened, "reason": self.reason or None}
 
 
 def open_ui(
@@ -29,7 +38,7 @@ def open_ui(
     when the stack is down (the URL is where Kestra will be).
     """
     env = os.environ if environ is None else environ
-    project = find_project(start)
+    project = require_project(start)
     url = public_url(project.ui_port, env)
     if not launch:
         return OpenResult(url, False, "--no-browser")

@@ -9,25 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kestra_init.errors import KestraInitError
-from kestra_init.project import Project, find_project
+from kestra_init.exit_codes import ExitCode
+from kestra_init.kestra.connection import Connection
+from kestra_init.project import Project, require_project
+from kestra_init.services.local_flows import read_local_flows
+from kestra_init.services.sync.plan import Action, plan_sync, server_flows
+from kestra_init.stack.compose import open_stack
+from kestra_init.stack.local import local_connection
+from kestra_init.stack.model import KESTRA_MANAGEMENT_TARGET, ContainerState, Health
 
 if TYPE_CHECKING:
-    from kestra_init.connection import Connection
     from kestra_init.kestra.client import KestraClient
 
-# How a local flow compares with the server's copy (names shown to people).
-SAME, DIFFERS, ONLY_LOCAL, ONLY_SERVER = "same", "differs", "only local", "only on server"
+
+class FlowComparison(str, Enum):
+    """How a local flow compares with the server's copy (the words shown to people)."""
+
+    SAME = "same"
+    DIFFERS = "differs"
+    ONLY_LOCAL = "only local"
+    ONLY_SERVER = "only on server"
 
 
 @dataclass(frozen=True)
 class ServiceStatus:
     service: str
-    state: str  # running, exited..., or "not created"
-    health: str  # healthy, starting, unhealthy, or "" without a healthcheck
+    state: ContainerState
+    health: Health
     container: str
     ports: list[str] = field(default_factory=list)  # "127.0.0.1:8080->8080"
 
@@ -36,7 +49,7 @@ class ServiceStatus:
 class FlowStatus:
     namespace: str
     id: str
-    state: str  # SAME, DIFFERS, ONLY_LOCAL or ONLY_SERVER
+    state: FlowComparison
     path: Path | None  # the local file; None when only on the server
 
 
@@ -54,16 +67,54 @@ class StatusResult:
     flows: list[FlowStatus] | None = None  # None when they could not be compared
     flows_problem: str = ""
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "project": self.project_name,
+            "project_root": str(self.project_root),
+            "running": self.running,
+            "services": [
+                {
+                    "service": s.service,
+                    "state": s.state,
+                    "health": s.health or None,
+                    "container": s.container or None,
+                    "ports": s.ports,
+                }
+                for s in self.services
+            ],
+            "kestra": {
+                "version": self.kestra_version,
+                "problem": self.kestra_problem or None,
+                "ui_url": self.ui_url,
+                "api_url": self.api_url,
+                "health_url": f"{self.management_url}/health" if self.management_url else None,
+                "login": self.login_email,
+            },
+            "flows": None
+            if self.flows is None
+            else [
+                {
+                    "namespace": f.namespace,
+                    "id": f.id,
+                    "state": f.state.value,
+                    "path": str(f.path) if f.path else None,
+                }
+                for f in self.flows
+            ],
+            "flows_problem": self.flows_problem or None,
+        }
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.OK
+
     @property
     def running(self) -> bool:
-        return bool(self.services) and all(s.state == "running" for s in self.services)
+        return bool(self.services) and all(s.state is ContainerState.RUNNING for s in self.services)
 
 
 def status(*, start: Path | None = None, compose_files: Sequence[Path] = ()) -> StatusResult:
-    from kestra_init.stack.compose import KESTRA_MANAGEMENT_TARGET, open_stack
-    from kestra_init.stack.local import local_connection
-
-    project = find_project(start)
+    project = require_project(start)
     stack = open_stack(project, compose_files)
     config = stack.config()
     states = stack.states()
@@ -71,7 +122,7 @@ def status(*, start: Path | None = None, compose_files: Sequence[Path] = ()) -> 
     for name in config.services:
         state = states.get(name)
         if state is None:
-            services.append(ServiceStatus(name, "not created", "", ""))
+            services.append(ServiceStatus(name, ContainerState.NOT_CREATED, Health.NONE, ""))
             continue
         ports = [
             f"{port.probe_host}:{port.published}->{port.target}"
@@ -103,6 +154,7 @@ def status(*, start: Path | None = None, compose_files: Sequence[Path] = ()) -> 
 
 
 def _ask_kestra(project: Project, connection: Connection, result: StatusResult) -> None:
+    # httpx costs a tenth of a second to import: loaded once Kestra is to be asked.
     from kestra_init.kestra.client import KestraClient
 
     with KestraClient(connection, timeout=5.0, connect_timeout=2.0, retries=0) as client:
@@ -120,21 +172,19 @@ def _ask_kestra(project: Project, connection: Connection, result: StatusResult) 
 def compare_flows(project: Project, client: KestraClient) -> list[FlowStatus]:
     """The project's flows against the server's, in the namespaces the project uses.
 
-    The same plan `sync` makes (kestra_init.flows.sync_plan), read as a comparison:
+    The same plan `sync` makes (kestra_init.services.sync.plan), read as a comparison:
     create = only local, update = differs, unchanged = same, delete = only on server.
     """
-    from kestra_init.flows.sync_plan import Action, plan_sync, read_local_flows, server_flows
-
     local, _problems = (
         read_local_flows([project.flows_dir]) if project.flows_dir.is_dir() else ([], [])
     )
     namespaces = sorted({flow.namespace for flow in local})
     server = {ns: server_flows(ns, client.flow_sources(ns)) for ns in namespaces}
     names = {
-        Action.CREATE: ONLY_LOCAL,
-        Action.UPDATE: DIFFERS,
-        Action.UNCHANGED: SAME,
-        Action.DELETE: ONLY_SERVER,
+        Action.CREATE: FlowComparison.ONLY_LOCAL,
+        Action.UPDATE: FlowComparison.DIFFERS,
+        Action.UNCHANGED: FlowComparison.SAME,
+        Action.DELETE: FlowComparison.ONLY_SERVER,
     }
     return [
         FlowStatus(

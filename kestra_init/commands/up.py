@@ -18,23 +18,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kestra_init.errors import KestraInitError
+from kestra_init.check_result import CheckResult, Status
+from kestra_init.errors import KestraInitError, UsageError
 from kestra_init.exit_codes import ExitCode
-from kestra_init.project import Project, find_project
+from kestra_init.flows.diagnostics import Diagnostic, Severity
+from kestra_init.kestra.connection import Connection
+from kestra_init.project import Project, require_project
+from kestra_init.project.checks import check_env_file, check_flow_secrets
+from kestra_init.project.env_create import create_env_file
+from kestra_init.services.follow import RunResult, RunUpdate, start_and_follow
+from kestra_init.services.local_flows import read_local_flows
+from kestra_init.services.sync.pipeline import sync_flows
+from kestra_init.services.sync.plan import Action
+from kestra_init.services.sync.results import Outcome, SyncProgress, SyncResult
 from kestra_init.stack import checks
-from kestra_init.stack.checks import CheckResult, Status
+from kestra_init.stack.compose import Stack, resolve_settings
+from kestra_init.stack.events import PullLine, StepLine
+from kestra_init.stack.failures import timed_out
+from kestra_init.stack.local import local_connection
+from kestra_init.stack.model import ServiceState, StackConfig
+from kestra_init.stack.readiness import (
+    BackgroundJob,
+    StageEvent,
+    StageResult,
+    StageStatus,
+    StageTimeout,
+    run_stages,
+)
+from kestra_init.stack.stages import StackWatch, stage_service, up_stages
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from kestra_init.commands.run import RunResult, RunUpdate
-    from kestra_init.commands.sync import SyncProgress, SyncResult
-    from kestra_init.connection import Connection
-    from kestra_init.flows.diagnostics import Diagnostic
     from kestra_init.flows.lint import ValidationResult
     from kestra_init.kestra.client import KestraClient
-    from kestra_init.stack.compose import ServiceState, Stack, StackConfig
-    from kestra_init.stack.readiness import StageResult
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 300.0
@@ -74,6 +91,40 @@ class UpResult:
         """An error that stopped the sync part-way: shown after the summary."""
         return self.sync.error if self.sync is not None else None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project_name,
+            "project_root": str(self.project_root),
+            "ui_url": self.ui_url,
+            "login": self.login_email,
+            "password_location": self.password_location,
+            "env_created": self.env_created,
+            "was_running": self.was_running,
+            "services": [
+                {
+                    "service": s.service,
+                    "state": s.state.value,
+                    "health": s.health.value or None,
+                    "container": s.name,
+                }
+                for s in self.services
+            ],
+            "stages": [
+                {
+                    "stage": s.key,
+                    "title": s.title,
+                    "seconds": round(s.seconds, 2),
+                    "detail": s.detail,
+                }
+                for s in self.stages
+            ],
+            "warnings": [w.to_json() for w in self.warnings],
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "not_loaded": [str(p) for p in self.not_loaded],
+            "sync": self.sync.to_json() if self.sync is not None else None,
+            "smoke": None if self.smoke is None else self.smoke.to_json(),
+        }
+
     @property
     def exit_code(self) -> ExitCode:
         if self.not_loaded or (self.sync is not None and not _sync_ok(self.sync)):
@@ -92,7 +143,7 @@ def up(
     """Preflight, images, start and wait, summary, flows: each step below, in order."""
     options = options or UpOptions()
     report: Progress = progress or (lambda event: None)
-    project = find_project(start)
+    project = require_project(start)
     # What the later steps import (httpx, the validator, sync) loads meanwhile:
     # the first steps mostly wait for Docker's answers.
     _in_background(_preload)
@@ -142,8 +193,6 @@ def _preflight(project: Project, options: UpOptions, report: Progress) -> _Check
     Each failure stops here with its fix, in this order. `docker info` (the slowest)
     runs in a thread meanwhile: reading .env and `compose config` need no engine.
     """
-    from kestra_init.stack.compose import Stack, resolve_settings
-    from kestra_init.stack.events import StepLine
 
     _must_pass(checks.check_docker_cli(), report)
     daemon_check = _in_background(checks.check_daemon)
@@ -153,12 +202,10 @@ def _preflight(project: Project, options: UpOptions, report: Progress) -> _Check
     env_error: KestraInitError | None = None
     try:
         if not project.env_path.exists():
-            from kestra_init.env_setup import create_env_file
-
             create_env_file(project.root)
             project = Project(project.root)
             env_created = True
-        env_check = checks.check_env_file(project)
+        env_check = check_env_file(project)
         stack = Stack(resolve_settings(project, options.compose_files))
         config = stack.config() if not env_check.failed else None
     except KestraInitError as error:
@@ -180,7 +227,7 @@ def _preflight(project: Project, options: UpOptions, report: Progress) -> _Check
         _must_pass(owner, report)
     _must_pass(checks.check_ports(config, states), report)
     warnings: list[CheckResult] = []
-    for advice in (checks.check_memory(info, project.database), checks.check_flow_secrets(project)):
+    for advice in (checks.check_memory(info, project.database), check_flow_secrets(project)):
         report(advice)
         if advice.status is Status.WARNING:
             warnings.append(advice)
@@ -192,7 +239,6 @@ def _preflight(project: Project, options: UpOptions, report: Progress) -> _Check
 
 def _pull_missing_images(checked: _Checked, options: UpOptions, report: Progress) -> None:
     """Images are pulled before the start, with progress: a first run shows what it waits for."""
-    from kestra_init.stack.events import PullLine
 
     def on_line(line: str) -> None:
         report(PullLine(line))
@@ -208,10 +254,6 @@ def _pull_missing_images(checked: _Checked, options: UpOptions, report: Progress
 
 def _start_and_wait(checked: _Checked, options: UpOptions, report: Progress) -> _Started:
     """`compose up -d` (a no-op for what already runs unchanged) while the stages poll."""
-    from kestra_init.stack.failures import timed_out
-    from kestra_init.stack.local import local_connection
-    from kestra_init.stack.readiness import BackgroundJob, StageTimeout, run_stages
-    from kestra_init.stack.stages import StackWatch, stage_service, up_stages
 
     stack, config = checked.stack, checked.config
     restarted: list[bool] = []  # what converge says: did it (re)create anything?
@@ -279,10 +321,6 @@ def _load_flows(
     validation: ValidationResult | None,
 ) -> None:
     """Report the offline validation, then sync what passed; files with errors are not sent."""
-    from kestra_init.commands.sync import sync_flows
-    from kestra_init.flows.diagnostics import Severity
-    from kestra_init.stack.events import StepLine
-    from kestra_init.stack.readiness import StageEvent, StageStatus
 
     paths: list[Path] = []
     if validation is not None:
@@ -321,8 +359,6 @@ def _load_flows(
 
 
 def _sync_summary(sync: SyncResult) -> str:
-    from kestra_init.commands.sync import Outcome
-    from kestra_init.flows.sync_plan import Action
 
     flows = sync.flows
     parts = [
@@ -355,7 +391,8 @@ def _in_background(function: Callable[[], T]) -> Future[T]:
 
 
 def _preload() -> None:
-    import kestra_init.commands.sync
+    # The two heaviest imports of the later steps: httpx (0.1 s) and the validator's
+    # rules, loaded in a thread while the first steps wait for Docker's answers.
     import kestra_init.flows.lint
     import kestra_init.kestra.client  # noqa: F401
 
@@ -379,10 +416,6 @@ def _smoke(
     report: Progress,
 ) -> RunResult:
     """Run the hello-world flow with `run`'s own machinery and follow it to its end."""
-    from kestra_init.commands.run import start_and_follow
-    from kestra_init.errors import UsageError
-    from kestra_init.flows.sync_plan import read_local_flows
-    from kestra_init.stack.readiness import StageEvent, StageStatus
 
     local, _problems = (
         read_local_flows([project.flows_dir]) if project.flows_dir.is_dir() else ([], [])

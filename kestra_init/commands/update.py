@@ -40,7 +40,7 @@ class UpdateResult:
         # Conflicts are findings: the update ran, and the user has merging to do.
         return ExitCode.FINDINGS if self.conflicts else ExitCode.OK
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "root": str(self.root),
             "old_version": self.old_version,

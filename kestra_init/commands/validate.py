@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from kestra_init.connection import ConnectionFlags
 from kestra_init.errors import UsageError
+from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.lint import ProgressCallback, ValidationResult, validate_paths
-from kestra_init.flows.project_context import context_for_project
+from kestra_init.flows.lint_context import context_for_project
+from kestra_init.kestra.connection import ConnectionFlags
 from kestra_init.project import Project, find_project
 
 # validate's URL flag: `--server` is the switch that asks a server at all.
@@ -27,6 +29,13 @@ class ValidateReport:
     result: ValidationResult
     targets: list[Path]  # the files and folders that were searched
     server_url: str | None = None  # set when a server validated the flows too
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return self.result.exit_code
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.result.to_json(), "server": self.server_url}
 
 
 def validate_flows(

@@ -29,7 +29,7 @@ class Diagnostic:
     def sort_key(self) -> tuple[str, int, int, str]:
         return (str(self.path), self.line, self.column, self.rule)
 
-    def as_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {
             "path": str(self.path),
             "line": self.line,

@@ -14,8 +14,8 @@ from pathlib import Path
 from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.flows.discover import SourceDocument, find_flow_files, split_documents
+from kestra_init.flows.lint_context import LintContext, context_for_project
 from kestra_init.flows.model import FlowDoc, flow_shape_problem, value_mark
-from kestra_init.flows.project_context import LintContext, context_for_project
 from kestra_init.flows.rules import CHECKS, Rule
 from kestra_init.flows.rules import files as file_rules
 from kestra_init.flows.rules.base import scalar_text
@@ -76,11 +76,9 @@ class ValidationResult:
     def exit_code(self) -> ExitCode:
         return ExitCode.FINDINGS if self.failed else ExitCode.OK
 
-    def as_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {
-            "ok": not self.failed,
             "strict": self.strict,
-            "exit_code": int(self.exit_code),
             "files_checked": [str(path) for path in self.files_checked],
             "files_skipped": [str(path) for path in self.files_skipped],
             "flows": len(self.flow_documents),
@@ -89,7 +87,7 @@ class ValidationResult:
                 "warnings": self.warnings,
                 "infos": self.count(Severity.INFO),
             },
-            "diagnostics": [diagnostic.as_dict() for diagnostic in self.diagnostics],
+            "diagnostics": [diagnostic.to_json() for diagnostic in self.diagnostics],
         }
 
 

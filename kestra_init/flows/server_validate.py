@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.flows.discover import SourceDocument
-from kestra_init.flows.sync_plan import trim
+from kestra_init.flows.source_text import trim
 
 if TYPE_CHECKING:
     from kestra_init.kestra.client import KestraClient

@@ -18,7 +18,7 @@ import io
 import threading
 import time
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -26,9 +26,9 @@ from urllib.parse import quote
 import httpx
 
 from kestra_init import __version__
-from kestra_init.connection import Connection
-from kestra_init.errors import KestraApiError, KestraError, KestraInitError
-from kestra_init.kestra.errors import (
+from kestra_init.errors import KestraApiError, KestraInitError
+from kestra_init.kestra.connection import Connection
+from kestra_init.kestra.http_errors import (
     api_error,
     auth_error,
     server_message,
@@ -36,19 +36,11 @@ from kestra_init.kestra.errors import (
     unreachable_error,
 )
 from kestra_init.kestra.models import BULK_SEPARATOR, Execution, FlowValidation, LogEntry
-from kestra_init.kestra.sse import ServerEvent, iter_events
+from kestra_init.kestra.sse import FollowInterrupted, ServerEvent, iter_events
 
 YAML = {"Content-Type": "application/x-yaml"}
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3
-
-
-class FollowInterrupted(Exception):
-    """The follow stream stopped before the end event (read timeout or dropped connection)."""
-
-    def __init__(self, reason: str, *, quiet: bool = False) -> None:
-        super().__init__(reason)
-        self.quiet = quiet  # True: no event within the read timeout, nothing went wrong
 
 
 class _Uncertain(Exception):
@@ -506,7 +498,9 @@ class KestraClient:
         data = self._expect(response, 200, doing=f"reading the logs of {execution_id}").json()
         return [LogEntry.from_json(item) for item in data]
 
-    def follow(self, execution_id: str, *, read_timeout: float) -> Iterator[ServerEvent]:
+    def follow(
+        self, execution_id: str, *, read_timeout: float
+    ) -> Generator[ServerEvent, None, None]:
         """The execution's SSE stream: ``start``, ``progress`` (the execution), ``end``.
 
         Raises ``FollowInterrupted`` when no event comes within ``read_timeout``
@@ -533,4 +527,4 @@ class KestraClient:
             raise FollowInterrupted(_describe(error)) from None
 
 
-__all__ = ["FollowInterrupted", "KestraClient", "KestraError"]
+__all__ = ["KestraClient"]

@@ -16,6 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 
+class FollowInterrupted(Exception):
+    """The follow stream stopped before the end event (read timeout or dropped connection)."""
+
+    def __init__(self, reason: str, *, quiet: bool = False) -> None:
+        super().__init__(reason)
+        self.quiet = quiet  # True: no event within the read timeout, nothing went wrong
+
+
 @dataclass(frozen=True)
 class ServerEvent:
     name: str  # the `event` field, else the `id` field, else "message"

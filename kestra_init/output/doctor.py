@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from rich.table import Table
+from rich.text import Text
+
+from kestra_init.check_result import Status
 from kestra_init.commands.doctor import DoctorResult
-from kestra_init.output.console import out, print_json
-from kestra_init.stack.checks import Status
+from kestra_init.output.console import out
 
 _DETAIL_LINES = 10  # of a failed check's tool output; `kestra-init up` shows more
 
@@ -16,20 +19,7 @@ _MARKS = {
 }
 
 
-def render(result: DoctorResult, *, as_json: bool = False) -> None:
-    if as_json:
-        print_json(
-            {
-                "project": str(result.project_root) if result.project_root else None,
-                "in_codespace": result.in_codespace,
-                "ok": not any(check.failed for check in result.checks),
-                "checks": [check.as_dict() for check in result.checks],
-            }
-        )
-        return
-    from rich.table import Table
-    from rich.text import Text
-
+def render_text(result: DoctorResult) -> None:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("", no_wrap=True)
     table.add_column("check", no_wrap=True)

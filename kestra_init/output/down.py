@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from kestra_init.commands.down import DownResult
 from kestra_init.errors import UsageError
-from kestra_init.exit_codes import ExitCode
 from kestra_init.output.console import err, out
 
 
@@ -35,7 +34,7 @@ def progress_line(text: str) -> None:
     err().print(f"[dim]{text}[/dim]", highlight=False)
 
 
-def render(result: DownResult) -> ExitCode:
+def render_text(result: DownResult) -> None:
     console = out()
     if result.declined:
         console.print(
@@ -43,7 +42,7 @@ def render(result: DownResult) -> ExitCode:
             f"({', '.join(result.volumes_kept)}) are as they were. "
             "`kestra-init down` stops it and keeps the data."
         )
-        return ExitCode.OK
+        return
     if result.stopped:
         console.print(
             f"Stopped and removed {len(result.stopped)} container"
@@ -58,4 +57,3 @@ def render(result: DownResult) -> ExitCode:
             f"Kept the data ({', '.join(result.volumes_kept)}); "
             "`kestra-init down --volumes` deletes it."
         )
-    return ExitCode.OK

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kestra_init.commands.new import NewResult
-from kestra_init.exit_codes import ExitCode
 
 
 @contextlib.contextmanager
@@ -47,21 +46,11 @@ def progress() -> Iterator[Callable[[str], None]]:
             status.stop()
 
 
-def render(result: NewResult, *, as_json: bool = False) -> ExitCode:
-    from kestra_init.output.console import print_json
-
-    if as_json:
-        print_json(result.as_dict())
-        return ExitCode.OK
-    _render_text(result)
-    return ExitCode.OK
-
-
-def _render_text(result: NewResult) -> None:
+def render_text(result: NewResult) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from kestra_init.codespaces import public_url
+    from kestra_init.codespaces.environment import public_url
     from kestra_init.output.console import err, out
 
     console = out()

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from rich.live import Live
     from rich.text import Text
 
-    from kestra_init.commands.run import RunResult, RunUpdate
     from kestra_init.kestra.models import Execution, LogEntry
+    from kestra_init.services.follow import RunResult, RunUpdate
 
 STATE_STYLE = {
     "SUCCESS": "green",
@@ -132,15 +132,12 @@ class RunView:
         return table
 
 
-def render(result: RunResult, *, as_json: bool = False) -> ExitCode:
+def render_text(result: RunResult) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from kestra_init.output.console import err, out, print_json
+    from kestra_init.output.console import err, out
 
-    if as_json:
-        print_json(result.as_dict())
-        return result.exit_code
     execution = result.execution
     if not result.waited:
         # Only the id on stdout, so scripts can write EID=$(kestra-init run ... --no-wait).
@@ -152,7 +149,7 @@ def render(result: RunResult, *, as_json: bool = False) -> ExitCode:
             soft_wrap=True,
         )
         out().print(execution.id, highlight=False, markup=False)
-        return result.exit_code
+        return
     console = out()
     line = Text(f"Execution {execution.id} of {result.namespace}/{result.flow_id} ended in ")
     line.append_text(_state(execution.state))
@@ -176,4 +173,3 @@ def render(result: RunResult, *, as_json: bool = False) -> ExitCode:
                 style="dim",
             )
         )
-    return result.exit_code

@@ -9,21 +9,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kestra_init.errors import UsageError
-from kestra_init.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from rich.status import Status
     from rich.table import Table
     from rich.text import Text
 
-    from kestra_init.commands.sync import (
+    from kestra_init.services.sync.plan import PlanEntry
+    from kestra_init.services.sync.results import (
         ConfirmDeletes,
         FileResult,
         FlowResult,
         SyncProgress,
         SyncResult,
     )
-    from kestra_init.flows.sync_plan import PlanEntry
 
 # Beyond this many flows, unchanged ones are counted instead of listed.
 LIST_UNCHANGED_UP_TO = 40
@@ -118,19 +117,6 @@ def confirm_deletes(yes: bool, view: ProgressView | None = None) -> ConfirmDelet
     return ask
 
 
-def render(result: SyncResult, *, as_json: bool = False) -> ExitCode:
-    if as_json:
-        from kestra_init.output.console import print_json
-
-        data = result.as_dict()
-        if result.error is not None:
-            data["error"] = str(result.error)
-        print_json(data)
-        return result.exit_code
-    _render_tables(result)
-    return result.exit_code
-
-
 def _table(title: str, columns: tuple[str, ...], with_message: bool) -> Table:
     from rich.table import Table
 
@@ -145,7 +131,7 @@ def _table(title: str, columns: tuple[str, ...], with_message: bool) -> Table:
     return table
 
 
-def _render_tables(result: SyncResult) -> None:
+def render_text(result: SyncResult) -> None:
     from rich.text import Text
 
     from kestra_init.output.console import out

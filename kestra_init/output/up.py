@@ -8,11 +8,13 @@ that were loaded, as a table.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
+from rich.markup import escape
 
 from kestra_init.commands.up import UpResult
 from kestra_init.exit_codes import ExitCode
-from kestra_init.output.console import out, print_json
+from kestra_init.output import sync as sync_output
+from kestra_init.output.console import out
 from kestra_init.output.up_progress import UpProgress
 
 
@@ -21,12 +23,7 @@ def progress() -> UpProgress:
     return UpProgress()
 
 
-def render(result: UpResult, *, as_json: bool = False) -> ExitCode:
-    if as_json:
-        print_json(as_dict(result))
-        return result.exit_code
-    from rich.markup import escape
-
+def render_text(result: UpResult) -> None:
     console = out()
     if result.was_running:
         console.print(
@@ -61,10 +58,8 @@ def render(result: UpResult, *, as_json: bool = False) -> ExitCode:
 
     if result.sync is not None:
         # The same tables and summary as `kestra-init sync`.
-        from kestra_init.output import sync as sync_output
-
         console.print()
-        sync_output.render(result.sync)
+        sync_output.render_text(result.sync)
     elif not result.not_loaded:
         console.print("\nFlows not loaded (--no-sync): `kestra-init sync` loads them.")
     for path in result.not_loaded:
@@ -87,39 +82,6 @@ def render(result: UpResult, *, as_json: bool = False) -> ExitCode:
         console.print(
             "\nNext: `kestra-init open` · `kestra-init status` · `kestra-init logs kestra`"
         )
-    return result.exit_code
-
-
-def as_dict(result: UpResult) -> dict[str, Any]:
-    return {
-        "ok": result.exit_code is ExitCode.OK,
-        "exit_code": int(result.exit_code),
-        "project": result.project_name,
-        "project_root": str(result.project_root),
-        "ui_url": result.ui_url,
-        "login": result.login_email,
-        "password_location": result.password_location,
-        "env_created": result.env_created,
-        "was_running": result.was_running,
-        "services": [
-            {
-                "service": s.service,
-                "state": s.state,
-                "health": s.health or None,
-                "container": s.name,
-            }
-            for s in result.services
-        ],
-        "stages": [
-            {"stage": s.key, "title": s.title, "seconds": round(s.seconds, 2), "detail": s.detail}
-            for s in result.stages
-        ],
-        "warnings": [w.as_dict() for w in result.warnings],
-        "diagnostics": [d.as_dict() for d in result.diagnostics],
-        "not_loaded": [str(p) for p in result.not_loaded],
-        "sync": result.sync.as_dict() if result.sync is not None else None,
-        "smoke": None if result.smoke is None else result.smoke.as_dict(),
-    }
 
 
 def _relative(path: Path | str, root: Path) -> str:

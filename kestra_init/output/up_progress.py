@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from kestra_init.stack.checks import CheckResult, Status
+from kestra_init.check_result import CheckResult, Status
 from kestra_init.stack.events import PullLine, StepLine
 from kestra_init.stack.readiness import StageEvent, StageStatus
 

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from kestra_init.commands.update import UpdateResult
-from kestra_init.exit_codes import ExitCode
 
 
-def render(result: UpdateResult, *, as_json: bool = False) -> ExitCode:
-    from kestra_init.output.console import print_json
-
-    if as_json:
-        print_json(result.as_dict())
-        return result.exit_code
-    _render_text(result)
-    return result.exit_code
-
-
-def _render_text(result: UpdateResult) -> None:
+def render_text(result: UpdateResult) -> None:
     from rich.markup import escape
     from rich.table import Table
 

@@ -19,9 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.diagnostics import Diagnostic, Severity
-from kestra_init.output.console import err, out, print_json
+from kestra_init.output.console import err, out
 
 if TYPE_CHECKING:
     from kestra_init.commands.validate import ValidateReport
@@ -31,20 +30,6 @@ _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO
 _GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 # Below this many files validation takes a blink; a progress bar would only flicker.
 _PROGRESS_FROM = 200
-
-
-def render(report: ValidateReport, output_format: str = "text") -> ExitCode:
-    """Print the report in ``output_format``; return the exit code it calls for."""
-    result = report.result
-    if output_format == "json":
-        data = result.as_dict()
-        data["server"] = report.server_url
-        print_json(data)
-    elif output_format == "github":
-        _render_github(report)
-    else:
-        _render_text(report)
-    return result.exit_code
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -90,7 +75,7 @@ def summary(report: ValidateReport) -> str:
     return verdict
 
 
-def _render_text(report: ValidateReport) -> None:
+def render_text(report: ValidateReport) -> None:
     from rich.text import Text
 
     console = out()
@@ -111,7 +96,7 @@ def _render_text(report: ValidateReport) -> None:
     console.print(Text(summary(report), style=style), soft_wrap=True)
 
 
-def _render_github(report: ValidateReport) -> None:
+def render_github(report: ValidateReport) -> None:
     import sys
 
     cwd = Path.cwd()

@@ -1,27 +1,28 @@
-"""Preflight checks: each a small function that looks at one thing and says how to fix it.
+"""Preflight checks of the machine: Docker, Compose, memory, the stack's name, its ports.
 
-`up` runs them before starting anything and stops at the first failure (its
-``error`` carries the right category, hence the exit code); `doctor` runs all
-of them and lists every result.
+Each is a small function that looks at one thing and says how to fix it
+(a ``CheckResult``). `up` runs them before starting anything and stops at the
+first failure; `doctor` runs all of them and lists every result. The checks
+of the project's ``.env`` are in ``project/checks.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from kestra_init import project as proj
-from kestra_init.credentials import password_problem, username_problem
-from kestra_init.errors import EnvironmentProblem, KestraInitError, UsageError
+from kestra_init.check_result import CheckResult, failed, passed, skipped, warning
+from kestra_init.errors import EnvironmentProblem
+from kestra_init.project import ENV_MANAGEMENT_PORT, ENV_PORT
 from kestra_init.stack import engine
-
-if TYPE_CHECKING:
-    from kestra_init.project import Project
-    from kestra_init.stack.compose import ServiceState, StackConfig
-    from kestra_init.stack.engine import EngineInfo
+from kestra_init.stack.engine import EngineInfo
+from kestra_init.stack.model import (
+    KESTRA_MANAGEMENT_TARGET,
+    KESTRA_UI_TARGET,
+    ServiceState,
+    StackConfig,
+)
+from kestra_init.stack.ports import owner_of, port_is_free
 
 GIB = 1024**3
 # Memory the engine should have for the stack. Kestra's JVM alone takes 1 to 2 GB;
@@ -30,82 +31,13 @@ GIB = 1024**3
 MEMORY_NEEDED = {"postgres": 4 * GIB, "h2": 3 * GIB}
 
 
-class Status(str, Enum):
-    PASSED = "passed"
-    WARNING = "warning"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    key: str  # stable id, e.g. "docker-daemon"
-    title: str  # what was checked, e.g. "Docker daemon reachable"
-    status: Status
-    detail: str = ""  # what was found
-    fix: str = ""  # what to do when not passed
-    error: KestraInitError | None = field(default=None, compare=False)  # raised by `up`
-
-    @property
-    def failed(self) -> bool:
-        return self.status is Status.FAILED
-
-    @property
-    def details(self) -> list[str]:
-        """What the failing tool said (e.g. Compose's YAML error), when the error kept it."""
-        return list(self.error.details) if self.error is not None else []
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "check": self.key,
-            "title": self.title,
-            "status": self.status.value,
-            "detail": self.detail,
-            "fix": self.fix,
-            "details": self.details,
-        }
-
-
-def passed(key: str, title: str, detail: str = "") -> CheckResult:
-    return CheckResult(key, title, Status.PASSED, detail)
-
-
-def failed(key: str, title: str, error: KestraInitError, detail: str = "") -> CheckResult:
-    return CheckResult(key, title, Status.FAILED, detail or error.what, error.fix, error)
-
-
-def warning(key: str, title: str, detail: str, fix: str) -> CheckResult:
-    return CheckResult(key, title, Status.WARNING, detail, fix)
-
-
-def skipped(key: str, title: str, detail: str) -> CheckResult:
-    return CheckResult(key, title, Status.SKIPPED, detail)
-
-
 # Docker ---------------------------------------------------------------------------------
 def check_docker_cli() -> CheckResult:
     title = "Docker command installed"
     path = engine.docker_cli()
     if path:
         return passed("docker-cli", title, path)
-    return failed(
-        "docker-cli",
-        title,
-        EnvironmentProblem(
-            "The docker command is not installed",
-            "kestra-init runs Kestra with Docker Compose, and no `docker` was found on PATH.",
-            "Install Docker Desktop (macOS, Windows) or Docker Engine "
-            "(https://docs.docker.com/engine/install/), open a new terminal, and run the "
-            "command again",
-        ),
-    )
-
-
-def require_docker() -> None:
-    """Raise the fix when there is no docker command; every command that runs it starts here."""
-    result = check_docker_cli()
-    if result.error is not None:
-        raise result.error
+    return failed("docker-cli", title, engine.docker_missing_error())
 
 
 def check_daemon() -> tuple[CheckResult, EngineInfo | None]:
@@ -166,119 +98,6 @@ def check_memory(info: EngineInfo | None, database: str) -> CheckResult:
     return passed("memory", title, f"Docker has {have:.1f} GB")
 
 
-# The project's .env -----------------------------------------------------------------
-def check_env_file(project: Project) -> CheckResult:
-    """``.env`` exists and its credentials and ports meet Kestra's rules."""
-    title = ".env present and valid"
-    path = project.env_path
-    if not path.is_file():
-        return failed(
-            "env-file",
-            title,
-            UsageError(
-                f"{path} does not exist",
-                "It holds the stack's ports and the Kestra and database credentials.",
-                "Run `kestra-init up`, which creates it from .env.example with fresh secrets",
-            ),
-        )
-    try:
-        env = project.env
-    except KestraInitError as error:  # not UTF-8, unreadable: doctor goes on with the rest
-        return failed("env-file", title, error)
-    problems = env_problems(env, project.database)
-    if problems:
-        return failed(
-            "env-file",
-            title,
-            UsageError(
-                f"{path} has {len(problems)} problem{'s' if len(problems) > 1 else ''}",
-                "; ".join(problems) + ".",
-                f"Edit {path} (keep it out of git), then run the command again",
-            ),
-            detail="; ".join(problems),
-        )
-    return passed("env-file", title, str(path))
-
-
-def check_flow_secrets(project: Project) -> CheckResult:
-    """SECRET_KESTRA_* in .env still hold the login, in base64.
-
-    The starter flow that calls Kestra's API logs in with ``secret('KESTRA_USERNAME')``
-    and ``secret('KESTRA_PASSWORD')``. Someone who changes the login in .env (as the
-    project's README invites) easily forgets these two: the stack starts, and that
-    flow then fails with 401 at run time. A warning, not a failure: only flows that
-    use the secrets are affected.
-    """
-    import base64
-    import binascii
-
-    title = "Flow secrets match the login"
-    if not project.env_path.is_file():
-        return skipped("flow-secrets", title, "needs .env")
-    try:
-        env = project.env
-    except KestraInitError:
-        return skipped("flow-secrets", title, ".env cannot be read")
-    pairs = (
-        (proj.ENV_SECRET_USERNAME, proj.ENV_ADMIN_EMAIL),
-        (proj.ENV_SECRET_PASSWORD, proj.ENV_ADMIN_PASSWORD),
-    )
-    stale: list[str] = []
-    checked: list[str] = []
-    for secret_key, login_key in pairs:
-        encoded, login = env.get(secret_key), env.get(login_key)
-        if encoded is None or not login:
-            continue  # not used by this project, or the .env check reports it
-        checked.append(secret_key)
-        try:
-            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            stale.append(f"{secret_key} is not valid base64")
-            continue
-        if decoded != login:
-            stale.append(f"{secret_key} is not {login_key} in base64")
-    if not checked:
-        return skipped("flow-secrets", title, "no SECRET_KESTRA_* in .env")
-    if not stale:
-        return passed("flow-secrets", title, "SECRET_KESTRA_* hold the login")
-    return warning(
-        "flow-secrets",
-        title,
-        "; ".join(stale) + ": flows that log in with secret() will get 401",
-        "Set each again from the login in .env, e.g. SECRET_KESTRA_PASSWORD=$(printf '%s' "
-        "'THE_PASSWORD' | base64), then run `kestra-init up` (Kestra reads them at start)",
-    )
-
-
-def env_problems(env: Mapping[str, str], database: str) -> list[str]:
-    """What in these .env values Kestra or Compose would refuse."""
-    problems: list[str] = []
-    email = env.get(proj.ENV_ADMIN_EMAIL, "")
-    if not email:
-        problems.append(f"{proj.ENV_ADMIN_EMAIL} is missing")
-    elif reason := username_problem(email):
-        problems.append(f"{proj.ENV_ADMIN_EMAIL}: {reason}")
-    password = env.get(proj.ENV_ADMIN_PASSWORD, "")
-    if not password:
-        problems.append(f"{proj.ENV_ADMIN_PASSWORD} is missing")
-    elif reason := password_problem(password):
-        problems.append(f"{proj.ENV_ADMIN_PASSWORD}: {reason}")
-    if database == "postgres" and not env.get(proj.ENV_POSTGRES_PASSWORD):
-        problems.append(f"{proj.ENV_POSTGRES_PASSWORD} is missing")
-    ports: dict[str, int] = {}
-    for key in (proj.ENV_PORT, proj.ENV_MANAGEMENT_PORT):
-        raw = env.get(key)
-        if raw is None or raw == "":
-            continue
-        if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-            problems.append(f"{key}={raw} is not a port number (1 to 65535)")
-        else:
-            ports[key] = int(raw)
-    if len(ports) == 2 and len(set(ports.values())) == 1:
-        problems.append(f"{proj.ENV_PORT} and {proj.ENV_MANAGEMENT_PORT} are the same port")
-    return problems
-
-
 # The compose project name ----------------------------------------------------------------
 def check_stack_name(
     name: str, project_root: Path, states: Mapping[str, ServiceState]
@@ -327,8 +146,6 @@ def check_stack_name(
 # Ports --------------------------------------------------------------------------------
 def check_ports(config: StackConfig, states: Mapping[str, ServiceState]) -> CheckResult:
     """Every port the stack publishes is free, or already published by this very stack."""
-    from kestra_init.stack.ports import owner_of, port_is_free
-
     title = "Ports free"
     ours = {port.published for state in states.values() if state.running for port in state.ports}
     checked: list[str] = []
@@ -369,8 +186,6 @@ def check_ports(config: StackConfig, states: Mapping[str, ServiceState]) -> Chec
 
 
 def _env_key_for(target: int) -> str:
-    from kestra_init.stack.compose import KESTRA_MANAGEMENT_TARGET
-
     if target == KESTRA_MANAGEMENT_TARGET:
-        return proj.ENV_MANAGEMENT_PORT
-    return proj.ENV_PORT if target == 8080 else "the compose file's ports"
+        return ENV_MANAGEMENT_PORT
+    return ENV_PORT if target == KESTRA_UI_TARGET else "the compose file's ports"

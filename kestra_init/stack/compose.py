@@ -26,124 +26,43 @@ interpolated secrets and must never be printed or kept.
 
 from __future__ import annotations
 
-import json
 import os
 import re
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kestra_init.errors import EnvironmentProblem, UsageError
 from kestra_init.project import Project
+from kestra_init.stack.engine import (
+    daemon_unreachable_error,
+    is_daemon_unreachable,
+    require_docker,
+)
+from kestra_init.stack.hints import Hint, classify_text
+from kestra_init.stack.model import (
+    ComposeSettings,
+    ContainerDetails,
+    ServiceState,
+    StackConfig,
+    parse_config,
+    parse_ps,
+)
 
 if TYPE_CHECKING:
-    import subprocess
-
+    # python-on-whales costs 0.2 s to import: only the methods that drive Docker load it.
     from python_on_whales import DockerClient
     from python_on_whales.exceptions import DockerException
 
-    from kestra_init.stack.hints import Hint
-
-KESTRA_SERVICE = "kestra"
-DATABASE_SERVICE = "postgres"
-KESTRA_UI_TARGET = 8080  # the ports inside the Kestra container
-KESTRA_MANAGEMENT_TARGET = 8081
 _OVERRIDE_FILE = "docker-compose.override.yml"
-WORKING_DIR_LABEL = "com.docker.compose.project.working_dir"
-_STATUS_CODE_RE = re.compile(r"^(?:Restarting|Exited) \((\d+)\)")
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _NO_SUCH_CONTAINER = "No such container"
 _PS_ATTEMPTS = 3
 
 LineCallback = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class ComposeSettings:
-    """Where compose runs and with which files and project name."""
-
-    project_dir: Path
-    files: tuple[Path, ...]
-    project_name: str | None = None  # None: the files' `name:` (or the folder's name)
-
-
-@dataclass(frozen=True)
-class PublishedPort:
-    service: str
-    target: int
-    published: int
-    host_ip: str  # "" when published on every address
-
-    @property
-    def probe_host(self) -> str:
-        """The address to reach this port from the host."""
-        return "127.0.0.1" if self.host_ip in ("", "0.0.0.0", "::") else self.host_ip
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    """The parts of `docker compose config` the commands use (no environment values)."""
-
-    name: str
-    services: tuple[str, ...]
-    images: Mapping[str, str]
-    healthchecked: frozenset[str]
-    ports: tuple[PublishedPort, ...]
-    volumes: tuple[str, ...]  # the engine's names, e.g. "myproj_kestra-data"
-
-    @property
-    def kestra_service(self) -> str | None:
-        return KESTRA_SERVICE if KESTRA_SERVICE in self.services else None
-
-    @property
-    def database_services(self) -> tuple[str, ...]:
-        """Services Kestra waits for: every other service with a healthcheck."""
-        return tuple(
-            name for name in self.services if name != KESTRA_SERVICE and name in self.healthchecked
-        )
-
-    def published(self, service: str, target: int) -> PublishedPort | None:
-        for port in self.ports:
-            if port.service == service and port.target == target:
-                return port
-        return None
-
-
-@dataclass(frozen=True)
-class ServiceState:
-    """One container of the stack as the engine sees it."""
-
-    service: str
-    name: str
-    container_id: str
-    state: str  # created, running, restarting, exited, paused, dead
-    health: str  # "" (no healthcheck), starting, healthy, unhealthy
-    exit_code: int
-    ports: tuple[PublishedPort, ...] = field(default=())
-    # The folder Compose was run from when it made the container ("" when unknown).
-    working_dir: str = ""
-
-    @property
-    def running(self) -> bool:
-        return self.state == "running"
-
-    @property
-    def ready(self) -> bool:
-        """Running, and healthy when the service has a healthcheck."""
-        return self.running and self.health in ("", "healthy")
-
-
-@dataclass(frozen=True)
-class ContainerDetails:
-    """What `docker inspect` adds for explaining a failure or proving no restart."""
-
-    started_at: str
-    oom_killed: bool
-    exit_code: int
-    restart_count: int
-    state: str
 
 
 def resolve_settings(
@@ -185,8 +104,6 @@ def resolve_settings(
 
 def open_stack(project: Project, compose_files: Sequence[Path] = ()) -> Stack:
     """The project's stack, after making sure there is a docker command to drive it."""
-    from kestra_init.stack.checks import require_docker
-
     require_docker()
     return Stack(resolve_settings(project, compose_files))
 
@@ -288,9 +205,6 @@ class Stack:
         generator is closed, or Ctrl-C interrupts it). python-on-whales' stream
         left `logs --follow` running after Ctrl-C: its reader threads never end it.
         """
-        import subprocess
-        import tempfile
-
         args = ["logs", "--no-color"]
         if tail is not None:
             args += ["--tail", str(tail)]
@@ -395,8 +309,6 @@ class Stack:
 
     def _run(self, action: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one compose command to its end; a failure becomes our error."""
-        import subprocess
-
         try:
             done = subprocess.run(
                 self._compose_command(*args), capture_output=True, text=True, check=False
@@ -410,8 +322,6 @@ class Stack:
 
     def _start(self, action: str, args: list[str], **popen: Any) -> subprocess.Popen[bytes]:
         """Start one compose command that keeps running; stop it with `_end`."""
-        import subprocess
-
         try:
             return subprocess.Popen(self._compose_command(*args), **popen)
         except OSError as error:
@@ -422,9 +332,6 @@ class Stack:
         return self._failure(action, output, error.return_code)
 
     def _failure(self, action: str, output: str, return_code: int) -> EnvironmentProblem:
-        from kestra_init.stack.engine import daemon_unreachable_error, is_daemon_unreachable
-        from kestra_init.stack.hints import classify_text
-
         if is_daemon_unreachable(output):
             return daemon_unreachable_error(output)
         files = ", ".join(str(path) for path in self.settings.files)
@@ -475,93 +382,6 @@ class ComposeFailed(EnvironmentProblem):
         super().__init__(what, why, fix, details=details, details_title=details_title)
         self.hint = hint
         self.output = output
-
-
-def parse_config(raw: Mapping[str, Any]) -> StackConfig:
-    """Keep the names, images, ports, healthchecks and volumes of `compose config`."""
-    services: dict[str, Any] = raw.get("services") or {}
-    name = str(raw.get("name") or "")
-    ports: list[PublishedPort] = []
-    healthchecked: set[str] = set()
-    for service, spec in services.items():
-        check = spec.get("healthcheck") or {}
-        if check.get("test") and not check.get("disable"):
-            healthchecked.add(service)
-        for port in spec.get("ports") or []:
-            published = str(port.get("published") or "")
-            if published.isdigit():
-                ports.append(
-                    PublishedPort(
-                        service=service,
-                        target=int(port.get("target") or 0),
-                        published=int(published),
-                        host_ip=str(port.get("host_ip") or ""),
-                    )
-                )
-    volumes = tuple(
-        str(spec.get("name") or f"{name}_{key}")
-        for key, spec in (raw.get("volumes") or {}).items()
-        if not (spec or {}).get("external")
-    )
-    return StackConfig(
-        name=name,
-        services=tuple(services),
-        images={service: str(spec.get("image") or "") for service, spec in services.items()},
-        healthchecked=frozenset(healthchecked),
-        ports=tuple(ports),
-        volumes=volumes,
-    )
-
-
-def parse_ps(output: str) -> dict[str, ServiceState]:
-    """`compose ps --format json`: NDJSON since Compose 2.21, one JSON array before."""
-    text = output.strip()
-    if not text:
-        return {}
-    if text.startswith("["):
-        rows = json.loads(text)
-    else:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
-    states: dict[str, ServiceState] = {}
-    for row in rows:
-        service = str(row.get("Service", ""))
-        ports = tuple(
-            PublishedPort(
-                service=service,
-                target=int(item.get("TargetPort") or 0),
-                published=int(item.get("PublishedPort") or 0),
-                host_ip=str(item.get("URL") or ""),
-            )
-            for item in row.get("Publishers") or []
-            if item.get("PublishedPort")
-        )
-        states[service] = ServiceState(
-            service=service,
-            name=str(row.get("Name", "")),
-            container_id=str(row.get("ID", "")),
-            state=str(row.get("State", "")).lower(),
-            health=str(row.get("Health", "")).lower(),
-            # ExitCode stays 0 while a container is "restarting"; its Status says
-            # "Restarting (137) 2 seconds ago", which is what we need to explain it.
-            exit_code=int(row.get("ExitCode") or 0)
-            or _status_exit_code(str(row.get("Status", ""))),
-            ports=ports,
-            working_dir=_label(row.get("Labels"), WORKING_DIR_LABEL),
-        )
-    return states
-
-
-def _label(labels: object, key: str) -> str:
-    """One label's value; `ps --format json` gives labels as one "k=v,k=v" string."""
-    if isinstance(labels, Mapping):
-        return str(labels.get(key, ""))
-    match = re.search(re.escape(key) + r"=(.*?)(?:,[\w.-]+=|$)", str(labels or ""))
-    return match.group(1) if match else ""
-
-
-def _status_exit_code(status: str) -> int:
-    match = _STATUS_CODE_RE.match(status)
-    return int(match.group(1)) if match else 0
 
 
 def strip_ansi(text: str) -> str:

@@ -72,6 +72,22 @@ def daemon_unreachable_error(output: str) -> EnvironmentProblem:
     )
 
 
+def require_docker() -> None:
+    """Raise the fix when there is no docker command; every command that runs it starts here."""
+    if docker_cli() is None:
+        raise docker_missing_error()
+
+
+def docker_missing_error() -> EnvironmentProblem:
+    return EnvironmentProblem(
+        "The docker command is not installed",
+        "kestra-init runs Kestra with Docker Compose, and no `docker` was found on PATH.",
+        "Install Docker Desktop (macOS, Windows) or Docker Engine "
+        "(https://docs.docker.com/engine/install/), open a new terminal, and run the "
+        "command again",
+    )
+
+
 def engine_info() -> EngineInfo:
     """Ask the daemon who it is; raises EnvironmentProblem when it does not answer."""
     from python_on_whales import docker

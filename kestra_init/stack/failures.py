@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 from kestra_init.errors import DeadlineExceeded, EnvironmentProblem, KestraInitError
 from kestra_init.stack.hints import Hint, classify_failure
+from kestra_init.stack.model import ContainerState
 
 if TYPE_CHECKING:
-    from kestra_init.stack.compose import ServiceState, Stack
+    from kestra_init.stack.compose import Stack
+    from kestra_init.stack.model import ServiceState
 
 LOG_LINES = 50
 
@@ -68,7 +70,7 @@ def explain(
 
 def service_stopped(stack: Stack, state: ServiceState) -> KestraInitError:
     """A container of the stack exited while we waited for it."""
-    if state.state == "restarting":
+    if state.state is ContainerState.RESTARTING:
         code = f" (last exit code {state.exit_code})" if state.exit_code else ""
         what = f"The '{state.service}' container keeps restarting{code}"
     else:

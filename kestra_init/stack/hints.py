@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from kestra_init.stack.compose import ContainerDetails
+from kestra_init.stack.model import ContainerDetails
 
 EXIT_KILLED = 137  # 128 + SIGKILL: what the kernel's OOM killer leaves behind
 

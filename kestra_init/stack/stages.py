@@ -18,21 +18,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kestra_init.errors import KestraAuthError, KestraError, KestraInitError, KestraUnreachable
-from kestra_init.stack.compose import KESTRA_MANAGEMENT_TARGET, ComposeFailed
+from kestra_init.stack.compose import ComposeFailed
 from kestra_init.stack.failures import explain, service_stopped
 from kestra_init.stack.hints import auth_setup_hint
+from kestra_init.stack.model import KESTRA_MANAGEMENT_TARGET, Health
 from kestra_init.stack.readiness import BackgroundJob, Probe, Stage
 
 if TYPE_CHECKING:
-    from kestra_init.connection import Connection
     from kestra_init.kestra.client import KestraClient
-    from kestra_init.stack.compose import ServiceState, Stack, StackConfig
+    from kestra_init.kestra.connection import Connection
+    from kestra_init.stack.compose import Stack
+    from kestra_init.stack.model import ServiceState, StackConfig
 
 # How long 401 may last once /health is UP before we call it a credentials problem,
 # when /api/v1/configs cannot say why (Kestra 2.0 answers it with 401 too). On 1.x
 # /configs says at once whether Kestra is on its setup page, and no wait is needed.
 AUTH_GRACE = 3.0
-_STOPPED = ("exited", "dead", "restarting")
 # A `compose ps` answer is reused for this long: stages that pass one after the
 # other on a running stack then cost one call, not one each.
 STATES_FRESH = 0.3
@@ -160,9 +161,9 @@ def _probe_databases(watch: StackWatch, services: tuple[str, ...]) -> Probe:
                 raise error
             waiting.append(f"{service}: not created yet")
             continue
-        if state.state in _STOPPED and watch.settled:
+        if state.state.stopped and watch.settled:
             raise service_stopped(watch.stack, state)
-        if state.health == "unhealthy" and watch.settled:
+        if state.health is Health.UNHEALTHY and watch.settled:
             raise explain(
                 watch.stack,
                 service,
@@ -170,8 +171,8 @@ def _probe_databases(watch: StackWatch, services: tuple[str, ...]) -> Probe:
                 why="Its healthcheck kept failing.",
                 fix=f"Read its log lines below (`kestra-init logs {service}`)",
             )
-        if state.health != "healthy":
-            waiting.append(f"{service}: {state.health or state.state}")
+        if state.health is not Health.HEALTHY:
+            waiting.append(f"{service}: {state.health.value or state.state.value}")
     if (error := watch.compose_error(services[0])) is not None:
         raise error
     if waiting:
@@ -187,7 +188,7 @@ def _probe_containers(watch: StackWatch) -> Probe:
         return Probe(False, watch.job.last_line)
     states = watch.states()
     for state in states.values():
-        if state.state in _STOPPED:
+        if state.state.stopped:
             raise service_stopped(watch.stack, state)
     missing = [name for name in watch.config.services if name not in states]
     if missing:
@@ -268,7 +269,7 @@ class _ApiProbe:
 
 def _raise_if_stopped(watch: StackWatch, service: str) -> None:
     state = watch.states().get(service)
-    if state is not None and state.state in _STOPPED and watch.settled:
+    if state is not None and state.state.stopped and watch.settled:
         raise service_stopped(watch.stack, state)
 
 

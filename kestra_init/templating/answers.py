@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kestra_init.errors import UsageError
-from kestra_init.key_value import split_pair
+from kestra_init.option_pairs import split_pair
 
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from kestra_init.envfile import read_env
+from kestra_init.project.envfile import read_env
 from tests.standin.image import IMAGE, ensure_image
 from tests.standin.override import write_override
 from tests.standin.project import compose_down, free_port, new_project, unique_slug

@@ -18,7 +18,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from kestra_init.envfile import write_env
+from kestra_init.project.envfile import write_env
 
 PREFIX = "kitest-"
 EMAIL = "admin@example.com"

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from kestra_init.flows.diagnostics import Severity
+from kestra_init.flows.lint_context import LintContext
 from kestra_init.flows.model import FlowDoc
-from kestra_init.flows.project_context import LintContext
 from kestra_init.flows.yaml_nodes import Mark
 
 # The order families appear in the docs.

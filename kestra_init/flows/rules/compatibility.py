@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from kestra_init.flows import pebble
 from kestra_init.flows.core_types import REMOVED_IN_2, canonical
 from kestra_init.flows.diagnostics import Severity
+from kestra_init.flows.lint_context import LintContext
 from kestra_init.flows.model import FlowDoc, key_mark, value_mark
-from kestra_init.flows.project_context import LintContext
 from kestra_init.flows.rules.base import Finding, check, rule, scalar_text
 
 # Flow-level keys 2.0 removes, and what to do instead.

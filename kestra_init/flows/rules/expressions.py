@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from kestra_init.flows import pebble
 from kestra_init.flows.diagnostics import Severity
+from kestra_init.flows.lint_context import LintContext
 from kestra_init.flows.model import FlowDoc, StringValue
-from kestra_init.flows.project_context import LintContext
 from kestra_init.flows.rules.base import Finding, Rule, check, did_you_mean, rule
 
 # Markdown shown in the UI, never rendered by the template engine.

@@ -27,8 +27,8 @@ from kestra_init.flows.core_types import (
     canonical,
 )
 from kestra_init.flows.diagnostics import Severity
+from kestra_init.flows.lint_context import LintContext, PluginDefault
 from kestra_init.flows.model import FlowDoc, TaskRef, value_mark
-from kestra_init.flows.project_context import LintContext, PluginDefault
 from kestra_init.flows.rules.base import Finding, check, rule, scalar_text
 from kestra_init.flows.yaml_nodes import Mark, YList, YMap
 

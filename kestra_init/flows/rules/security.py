@@ -8,8 +8,8 @@ from functools import lru_cache
 
 from kestra_init.flows import pebble
 from kestra_init.flows.diagnostics import Severity
+from kestra_init.flows.lint_context import LintContext
 from kestra_init.flows.model import FlowDoc
-from kestra_init.flows.project_context import LintContext
 from kestra_init.flows.rules.base import Finding, check, rule
 from kestra_init.flows.yaml_nodes import Mark
 

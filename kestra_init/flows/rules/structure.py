@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from kestra_init.flows.diagnostics import Severity
+from kestra_init.flows.lint_context import LintContext
 from kestra_init.flows.model import FlowDoc, key_mark, value_mark
-from kestra_init.flows.project_context import LintContext
 from kestra_init.flows.rules.base import (
     HELLO_FLOW,
     Finding,

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from kestra_init.flows.core_types import canonical
 from kestra_init.flows.cron import cron_problem
 from kestra_init.flows.diagnostics import Severity
+from kestra_init.flows.lint_context import LintContext
 from kestra_init.flows.model import FlowDoc, value_mark
-from kestra_init.flows.project_context import LintContext
 from kestra_init.flows.rules.base import Finding, check, rule, scalar_text
 from kestra_init.flows.yaml_nodes import YMap
 

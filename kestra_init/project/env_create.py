@@ -13,8 +13,6 @@ import secrets
 import string
 from pathlib import Path
 
-from kestra_init.credentials import generate_password, password_problem, username_problem
-from kestra_init.envfile import read_env, write_env
 from kestra_init.errors import EnvironmentProblem, UsageError
 from kestra_init.project import (
     ENV_ADMIN_EMAIL,
@@ -25,6 +23,8 @@ from kestra_init.project import (
     ENV_SECRET_PASSWORD,
     ENV_SECRET_USERNAME,
 )
+from kestra_init.project.credentials import generate_password, password_problem, username_problem
+from kestra_init.project.envfile import read_env, write_env
 
 _HEADER = """\
 Secrets and ports of this project, read by docker-compose.yml.

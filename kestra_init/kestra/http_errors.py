@@ -12,14 +12,14 @@ import json
 from http import HTTPStatus
 from typing import Any
 
-from kestra_init.connection import Connection
-from kestra_init.credentials import password_problem, username_problem
 from kestra_init.errors import (
     DeadlineExceeded,
     KestraApiError,
     KestraAuthError,
     KestraUnreachable,
 )
+from kestra_init.kestra.connection import Connection
+from kestra_init.project.credentials import password_problem, username_problem
 
 RULES = (
     "Kestra's rules: the username must be an email address; the password needs 8 to 256 "

@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
-from kestra_init.envfile import read_env
 from kestra_init.errors import NotAProjectError, UsageError
+from kestra_init.project.envfile import read_env
 
 ANSWERS_FILE = ".copier-answers.yml"
 COMPOSE_FILE = "docker-compose.yml"
@@ -155,6 +155,14 @@ def is_project_dir(path: Path) -> bool:
     )
 
 
+@overload
+def find_project(start: Path | None = None, *, required: Literal[True] = True) -> Project: ...
+
+
+@overload
+def find_project(start: Path | None = None, *, required: bool) -> Project | None: ...
+
+
 def find_project(start: Path | None = None, *, required: bool = True) -> Project | None:
     """The project that holds ``start`` (default: the current folder), or None.
 
@@ -173,3 +181,8 @@ def find_project(start: Path | None = None, *, required: bool = True) -> Project
             "or create one with `kestra-init new myproj`",
         )
     return None
+
+
+def require_project(start: Path | None = None) -> Project:
+    """The project that holds ``start``; ``NotAProjectError`` when there is none."""
+    return find_project(start, required=True)

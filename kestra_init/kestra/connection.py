@@ -98,7 +98,7 @@ class Connection:
     def ui_url(self, environ: Mapping[str, str] | None = None) -> str:
         """The server's root as a person's browser should open it."""
         if self.local and self.ui_port:
-            from kestra_init.codespaces import public_url
+            from kestra_init.codespaces.environment import public_url
 
             return public_url(self.ui_port, environ)
         return self.url

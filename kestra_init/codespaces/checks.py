@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kestra_init.stack.checks import CheckResult, Status, passed, warning
+from kestra_init.check_result import CheckResult, Status, passed, warning
 
 if TYPE_CHECKING:
     from kestra_init.project import Project

@@ -1,4 +1,10 @@
-"""The one place that maps errors to a message and an exit code."""
+"""Rendering errors for people: one paragraph (what, why, fix), then the details.
+
+Also the crash file of a bug (exit 70): the traceback goes into a file whose
+path is printed, with the secrets of the command line redacted, never on
+screen. Exit codes are not chosen here: each error's category carries its own
+(``kestra_init/errors.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,40 +15,16 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from kestra_init.errors import (
-    DeadlineExceeded,
-    EnvironmentProblem,
-    KestraError,
-    KestraInitError,
-    UsageError,
-)
-from kestra_init.exit_codes import ExitCode
+from rich.markup import escape
+from rich.text import Text
 
-# Checked in order: the first category an error belongs to decides its code.
-_EXIT_CODES: tuple[tuple[type[KestraInitError], ExitCode], ...] = (
-    (UsageError, ExitCode.USAGE),
-    (EnvironmentProblem, ExitCode.ENVIRONMENT),
-    (KestraError, ExitCode.KESTRA),
-    (DeadlineExceeded, ExitCode.TIMEOUT),
-)
-
-
-def exit_code_for(error: BaseException) -> ExitCode:
-    if isinstance(error, KeyboardInterrupt):
-        return ExitCode.INTERRUPTED
-    for category, code in _EXIT_CODES:
-        if isinstance(error, category):
-            return code
-    return ExitCode.INTERNAL
+from kestra_init import __version__
+from kestra_init.errors import KestraInitError
+from kestra_init.output.console import err
 
 
 def render_error(error: KestraInitError) -> None:
     """Print the error as one paragraph (what, why, fix), then its details."""
-    from rich.markup import escape
-    from rich.text import Text
-
-    from kestra_init.output.console import err
-
     console = err()
     paragraph = Text()
     paragraph.append("Error: ", style="bold red")
@@ -64,13 +46,11 @@ def render_error(error: KestraInitError) -> None:
             console.print(Text("  " + line, style="dim"))
 
 
-def report_internal_error(error: BaseException) -> ExitCode:
+def report_internal_error(error: BaseException) -> Path:
     """A bug: keep the traceback in a file, tell the user where, never dump it."""
-    from kestra_init.output.console import err
-
     fd, name = tempfile.mkstemp(prefix="kestra-init-crash-", suffix=".log")
     with os.fdopen(fd, "w") as handle:
-        handle.write(f"kestra-init {_version()} on Python {sys.version.split()[0]}\n")
+        handle.write(f"kestra-init {__version__} on Python {sys.version.split()[0]}\n")
         handle.write("command: " + " ".join(redact_argv(sys.argv)) + "\n\n")
         traceback.print_exception(type(error), error, error.__traceback__, file=handle)
     err().print(
@@ -79,7 +59,7 @@ def report_internal_error(error: BaseException) -> ExitCode:
         f"project. To fix: report it with the file {Path(name)}, which holds the "
         "details (it contains no secrets from .env, but check before sharing)."
     )
-    return ExitCode.INTERNAL
+    return Path(name)
 
 
 # Options whose value is a secret, and --data answers whose key names one.
@@ -120,9 +100,3 @@ def _redact_answer(answer: str) -> str:
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?", ":")) else text + "."
-
-
-def _version() -> str:
-    from kestra_init import __version__
-
-    return __version__

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kestra_init.flows.sync_plan import Action, LocalProblem
+from kestra_init.services.local_flows import LocalProblem
+from kestra_init.services.sync.plan import Action
 
 _NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 RESERVED_FOLDER = "_flows"

@@ -1,0 +1,108 @@
+"""The console script's entry point: run the app, end every run with an exit code.
+
+Errors inside a command are printed by the command's own wrapper
+(``cli.reporting``). What reaches this module is what happens outside one:
+Typer's own usage errors (an unknown option, a value it cannot convert), a
+closed output (``| head``), and, as the last line of defence, anything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+from kestra_init.cli import verbs  # noqa: F401 - registers every command on `app`
+from kestra_init.cli.root import app
+from kestra_init.errors import UsageError
+from kestra_init.exit_codes import ExitCode
+
+
+def main() -> None:
+    """Run the app; turn every way of ending into a message and an exit code."""
+    try:
+        code = _run()
+    except BrokenPipeError:
+        code = _output_closed()
+    except SystemExit as stop:
+        # Typer turns a BrokenPipeError inside a command into SystemExit(1),
+        # our "findings" code; the error it handled is the exit's context.
+        if not isinstance(stop.__context__, BrokenPipeError):
+            raise
+        code = _output_closed()
+    raise SystemExit(int(code or 0))
+
+
+def _run() -> int:
+    try:
+        code = app(standalone_mode=False)
+    except BrokenPipeError:
+        raise  # main() ends the command quietly, whatever caught it
+    except Exception as error:  # the last line of defence against tracebacks
+        return _outside_a_command(error)
+    except KeyboardInterrupt:  # Ctrl-C before a command started (while parsing)
+        return ExitCode.INTERRUPTED
+    return int(code or 0)
+
+
+def _outside_a_command(error: Exception) -> int:
+    from kestra_init.output.emit import emit_error
+
+    argv = sys.argv[1:]
+    as_json = json_requested(argv)
+    command = command_name(argv)
+    if not _is_click_exception(error):
+        return emit_error(command, error, as_json=as_json)
+    code = int(getattr(error, "exit_code", ExitCode.USAGE))
+    if as_json and code != 0:
+        # A usage error found by Typer itself (unknown option, bad value): the
+        # caller asked for JSON, so the answer is still the envelope.
+        message = error.format_message() if hasattr(error, "format_message") else str(error)
+        usage = UsageError(
+            message,
+            "The command line does not match the command's options.",
+            f"see `kestra-init {command} --help`" if command else "see `kestra-init --help`",
+        )
+        return emit_error(command or "kestra-init", usage, as_json=True)
+    error.show()  # type: ignore[attr-defined]
+    return code
+
+
+def json_requested(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON (``--json``, ``--format json``)."""
+    for index, arg in enumerate(argv):
+        if arg == "--json" or arg == "--format=json":
+            return True
+        if arg == "--format" and index + 1 < len(argv) and argv[index + 1] == "json":
+            return True
+    return False
+
+
+def command_name(argv: Sequence[str]) -> str:
+    """The command named on the command line ("" when none is)."""
+    from typer.main import get_command
+
+    known = set(getattr(get_command(app), "commands", {}))
+    return next((arg for arg in argv if arg in known), "")
+
+
+def _output_closed() -> ExitCode:
+    """The reader of our output went away (`| head -1`): stop writing, say nothing.
+
+    What is still buffered would fail again when Python flushes at exit (a
+    second BrokenPipeError, printed as "Exception ignored"), so the standard
+    streams are pointed at the null device first (Python's documented recipe).
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        # A stream replaced or already closed has nothing left to flush.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    return ExitCode.OUTPUT_CLOSED
+
+
+def _is_click_exception(error: Exception) -> bool:
+    # Typer ships its own copy of click; its usage errors have show() and exit_code.
+    return hasattr(error, "show") and hasattr(error, "exit_code")

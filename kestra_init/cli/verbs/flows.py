@@ -1,0 +1,204 @@
+"""`validate`, `sync`, `run`: the flows, offline and on any Kestra server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from kestra_init.cli.root import app
+from kestra_init.cli.options import (
+    ApiTokenOption,
+    JsonOption,
+    PasswordOption,
+    ProjectOption,
+    ServerOption,
+    UsernameOption,
+    ValidateFormat,
+)
+from kestra_init.cli.reporting import Outcome, reported
+from kestra_init.kestra.connection import ConnectionFlags
+
+PANEL = "Flows (offline, or on any Kestra server)"
+
+PathsArgument = Annotated[
+    Optional[list[Path]],  # noqa: UP045 - typer reads the annotation at run time on 3.10
+    typer.Argument(
+        metavar="PATH",
+        help="Flow files or folders (default: the project's flows/ folder).",
+        show_default=False,
+    ),
+]
+
+
+def _validate_json(kwargs: dict[str, Any]) -> bool:
+    return kwargs.get("output_format") is ValidateFormat.json
+
+
+@app.command(rich_help_panel=PANEL)
+@reported("validate", json_mode=_validate_json)
+def validate(
+    paths: PathsArgument = None,
+    output_format: Annotated[
+        ValidateFormat,
+        typer.Option(
+            "--format",
+            help="text for people, json for tools, github for GitHub Actions annotations.",
+        ),
+    ] = ValidateFormat.text,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 1) on warnings too, not only errors.")
+    ] = False,
+    server: Annotated[
+        bool,
+        typer.Option(
+            "--server", help="Also have a running Kestra validate the flows (its own rules)."
+        ),
+    ] = False,
+    url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--url",
+            help="Kestra's URL for --server (default: KESTRA_URL, then the project's).",
+            show_default=False,
+        ),
+    ] = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
+    api_token: ApiTokenOption = None,
+    project: ProjectOption = None,
+) -> Outcome:
+    """Check flows offline: YAML, Kestra's rules, and mistakes that only fail at run time."""
+    from kestra_init.commands.validate import validate_flows
+    from kestra_init.output import validate as validate_output
+
+    with validate_output.file_progress(output_format is ValidateFormat.text) as on_file:
+        report = validate_flows(
+            paths or [],
+            strict=strict,
+            project_dir=project,
+            server=ConnectionFlags(url, username, password, api_token),
+            use_server=server,
+            on_file=on_file,
+        )
+    if output_format is ValidateFormat.github:
+        return report, validate_output.render_github
+    return report, validate_output.render_text
+
+
+@app.command(rich_help_panel=PANEL)
+@reported("sync")
+def sync(
+    paths: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Argument(
+            metavar="PATH",
+            help="Flow files or folders (default: the project's flows/ and namespace-files/).",
+            show_default=False,
+        ),
+    ] = None,
+    project: ProjectOption = None,
+    server: ServerOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
+    api_token: ApiTokenOption = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Also delete server flows that have no file, only in the namespaces your "
+            "files use (asks first).",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Delete without asking (with --prune).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan and write nothing.")
+    ] = False,
+    files: Annotated[
+        bool,
+        typer.Option(
+            "--files/--no-files",
+            help="Also upload namespace-files/<namespace>/ (when syncing the whole project).",
+        ),
+    ] = True,
+    as_json: JsonOption = False,
+) -> Outcome:
+    """Load flows into Kestra: create, update (only what changed), delete with --prune."""
+    from kestra_init.commands.sync import sync as sync_command
+    from kestra_init.output import sync as sync_output
+
+    with sync_output.progress() as view:
+        result = sync_command(
+            start=project,
+            paths=paths or (),
+            connection_flags=ConnectionFlags(server, username, password, api_token),
+            prune=prune,
+            confirm=sync_output.confirm_deletes(yes, view),
+            dry_run=dry_run,
+            namespace_files=files,
+            progress=view,
+        )
+    return result, sync_output.render_text
+
+
+@app.command(rich_help_panel=PANEL)
+@reported("run")
+def run(
+    flow: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAMESPACE/FLOW_ID",
+            help="The flow to run; its id alone when only one namespace has it.",
+        ),
+    ],
+    inputs: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--input",
+            "-i",
+            metavar="KEY=VALUE",
+            help="An input (repeatable); KEY=@path sends a file for a FILE input.",
+            show_default=False,
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Follow the execution to its end, or print its id and return at once.",
+        ),
+    ] = True,
+    timeout: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Stop waiting after this long (exit 5); the execution itself goes on.",
+            show_default=False,
+        ),
+    ] = None,
+    project: ProjectOption = None,
+    server: ServerOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
+    api_token: ApiTokenOption = None,
+    as_json: JsonOption = False,
+) -> Outcome:
+    """Run a flow and follow it: task states and logs live; the exit code says how it ended."""
+    from kestra_init.commands.run import run as run_command
+    from kestra_init.output import run as run_output
+
+    with run_output.RunView() as view:
+        result = run_command(
+            flow=flow,
+            inputs=inputs or (),
+            wait=wait,
+            timeout=timeout,
+            start=project,
+            connection_flags=ConnectionFlags(server, username, password, api_token),
+            on_update=None if as_json else view,
+        )
+    return result, run_output.render_text

@@ -1,0 +1,75 @@
+"""What ``sync`` has to do: local flows against the server's sources, per flow.
+
+Local flows are the documents of the flow files, cut from the text as written
+(``services.local_flows``), never re-serialised. Equality is "same source
+text" as Kestra keeps it (``flows.source_text.comparable``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from kestra_init.flows.source_text import comparable, identify
+from kestra_init.services.local_flows import LocalFlow
+
+
+class Action(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    namespace: str
+    id: str
+    action: Action
+    local: LocalFlow | None = None  # None for a delete
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.id)
+
+
+def server_flows(namespace: str, sources: Iterable[str]) -> dict[str, str]:
+    """The stored sources of exactly ``namespace`` (the export also gives sub-namespaces)."""
+    found: dict[str, str] = {}
+    for source in sources:
+        identity = identify(source)
+        if identity and identity[0] == namespace:
+            found[identity[1]] = source
+    return found
+
+
+def plan_sync(
+    local: Iterable[LocalFlow],
+    server: Mapping[str, Mapping[str, str]],
+    *,
+    prune: bool = False,
+) -> list[PlanEntry]:
+    """One entry per flow: create, update, unchanged, and (with ``prune``) delete.
+
+    ``server`` maps each namespace the local flows use to its stored sources by
+    id. Deletes are only planned in those namespaces: a namespace the project's
+    files do not use is never touched.
+    """
+    entries: list[PlanEntry] = []
+    local_ids: dict[str, set[str]] = {}
+    for flow in local:
+        local_ids.setdefault(flow.namespace, set()).add(flow.id)
+        stored = server.get(flow.namespace, {}).get(flow.id)
+        if stored is None:
+            action = Action.CREATE
+        elif comparable(stored) == comparable(flow.source):
+            action = Action.UNCHANGED
+        else:
+            action = Action.UPDATE
+        entries.append(PlanEntry(flow.namespace, flow.id, action, flow))
+    if prune:
+        for namespace in sorted(local_ids):
+            for flow_id in sorted(set(server.get(namespace, {})) - local_ids[namespace]):
+                entries.append(PlanEntry(namespace, flow_id, Action.DELETE))
+    return entries
