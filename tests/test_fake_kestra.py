@@ -592,7 +592,7 @@ def test_fake_runs_in_a_bare_container_with_kestra_configuration(standin_image) 
             "-p", f"127.0.0.1:{port}:8080", "-p", f"127.0.0.1:{management}:8081",
             "-e", f"KESTRA_CONFIGURATION={CONFIGURATION}",
             standin_image,
-            "/usr/bin/python3", "-I", "/fake/fake_kestra.py",
+            "/usr/bin/python3", "-I", "/fake/fake_kestra",
             "--host", "0.0.0.0", "--port", "8080", "--management-port", "8081",
             "--startup-delay", "1",
         ],

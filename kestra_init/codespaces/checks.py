@@ -13,12 +13,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kestra_init.check_result import CheckResult, Status, passed, warning
-
-if TYPE_CHECKING:
-    from kestra_init.project import Project
+from kestra_init.project import Project
 
 DEVCONTAINER_FILE = Path(".devcontainer") / "devcontainer.json"
 _DIND_FEATURE = "ghcr.io/devcontainers/features/docker-in-docker:2"

@@ -16,11 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kestra_init import __version__
 from kestra_init.errors import EnvironmentProblem, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.project import ANSWERS_FILE, ENV_EXAMPLE_FILE, ENV_FILE
-from kestra_init.templating.git import GitOutcome
+from kestra_init.project.env_create import create_env_file
+from kestra_init.templating.answers import load_questions, parse_data, secret_names
+from kestra_init.templating.cache import CacheUnavailable, sync_packaged_template
+from kestra_init.templating.git import (
+    GitOutcome,
+    ensure_ignored,
+    git_available,
+    init_and_commit,
+    work_tree_of,
+)
+from kestra_init.templating.render import copy_template
+from kestra_init.templating.source import CONFIG_NAMES, config_file, packaged_template_dir
 
 Progress = Callable[[str], None]
 
@@ -96,15 +109,12 @@ def create_project(
     interactive: bool | None = None,
     progress: Progress = lambda _message: None,
 ) -> NewResult:
-    from kestra_init.templating.answers import load_questions, parse_data, secret_names
-    from kestra_init.templating.source import config_file, packaged_template_dir
-
     root = Path(os.path.abspath(destination.expanduser()))
     interactive = sys.stdin.isatty() if interactive is None else interactive
     _check_destination(root, force=force)
 
     own_template = template is None
-    template_dir = packaged_template_dir() if own_template else _local_dir(template, vcs_ref)
+    template_dir = packaged_template_dir() if template is None else _local_dir(template, vcs_ref)
     config = config_file(template_dir) if template_dir else None
     questions = load_questions(config) if config else {}
     answers_given = parse_data(data, questions)
@@ -117,7 +127,7 @@ def create_project(
         )
 
     warnings: list[str] = []
-    if own_template:
+    if own_template and template_dir is not None:
         progress("Preparing the template")
         src_path, ref, label = _own_template_source(template_dir, vcs_ref, warnings)
     else:
@@ -129,7 +139,6 @@ def create_project(
     keep = sorted(_files_under(root)) if existed else []
     # While Copier asks its questions the spinner must stop (an empty message).
     progress("" if interactive and not defaults else f"Rendering {root.name}")
-    from kestra_init.templating.render import copy_template
 
     try:
         answers = copy_template(
@@ -148,7 +157,6 @@ def create_project(
     except BaseException:
         _remove_created(root, existed, before)
         raise
-    from kestra_init.templating.git import work_tree_of
 
     top = work_tree_of(root)  # asked once: both git steps below need it
     _keep_env_out_of_git(root, warnings, in_repository=top is not None)
@@ -225,8 +233,6 @@ def _check_destination(root: Path, *, force: bool) -> None:
 def _own_template_source(
     template_dir: Path, vcs_ref: str | None, warnings: list[str]
 ) -> tuple[str, str | None, str]:
-    from kestra_init.templating.cache import CacheUnavailable, sync_packaged_template
-
     try:
         cached = sync_packaged_template(template_dir, __version__)
     except CacheUnavailable as error:
@@ -245,7 +251,6 @@ def _local_dir(template: str, vcs_ref: str | None) -> Path | None:
     A folder without copier.yml is refused: Copier would copy it verbatim, a
     project of nothing but those files, with no question asked.
     """
-    from kestra_init.templating.source import CONFIG_NAMES, config_file
 
     path = Path(template).expanduser()
     if not path.is_dir():
@@ -266,8 +271,6 @@ def _local_dir(template: str, vcs_ref: str | None) -> Path | None:
 def _write_env(
     root: Path, answers: dict[str, Any], own_template: bool, warnings: list[str], progress: Progress
 ) -> bool:
-    from kestra_init.project.env_create import create_env_file
-
     if (root / ENV_FILE).exists():
         warnings.append(".env was already there and was kept as it is (it is never overwritten)")
         return False
@@ -290,7 +293,6 @@ def _write_env(
 
 def _keep_env_out_of_git(root: Path, warnings: list[str], *, in_repository: bool) -> None:
     """A .gitignore kept by --force may not ignore .env: add the line it needs."""
-    from kestra_init.templating.git import ensure_ignored
 
     if not (root / ENV_FILE).exists():
         return
@@ -316,7 +318,6 @@ def _keep_env_out_of_git(root: Path, warnings: list[str], *, in_repository: bool
 
 def _first_commit(root: Path, top: Path | None, progress: Progress) -> GitOutcome:
     """``top``: the repository already holding ``root``, if any."""
-    from kestra_init.templating.git import git_available, init_and_commit
 
     if not git_available():
         return GitOutcome("no-git", "git is not installed")
@@ -353,8 +354,6 @@ def _remove_created(root: Path, existed: bool, before: set[str]) -> None:
 
 
 def _recorded_commit(root: Path) -> str | None:
-    import yaml
-
     try:
         data = yaml.safe_load((root / ANSWERS_FILE).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import webbrowser
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,6 @@ def open_ui(
     reason = _no_browser_reason(env)
     if reason:
         return OpenResult(url, False, reason)
-    import webbrowser
 
     try:
         with _stdout_to_stderr():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,6 +24,7 @@ from kestra_init.errors import KestraInitError, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.kestra.connection import Connection
+from kestra_init.kestra.models import ExecutionState
 from kestra_init.project import Project, require_project
 from kestra_init.project.checks import check_env_file, check_flow_secrets
 from kestra_init.project.env_create import create_env_file
@@ -359,7 +361,6 @@ def _load_flows(
 
 
 def _sync_summary(sync: SyncResult) -> str:
-
     flows = sync.flows
     parts = [
         f"{sum(1 for f in flows if f.action is action)} {word}"
@@ -382,7 +383,6 @@ def _sync_summary(sync: SyncResult) -> str:
 
 def _in_background(function: Callable[[], T]) -> Future[T]:
     """Run ``function`` in a thread; its result (or error) comes from ``.result()``."""
-    from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kestra-init")
     future = pool.submit(function)
@@ -437,7 +437,8 @@ def _smoke(
 
     def on_update(update: RunUpdate) -> None:
         elapsed = time.monotonic() - started
-        report(StageEvent("smoke", title, StageStatus.RUNNING, update.execution.state, elapsed))
+        state = update.execution.state.value
+        report(StageEvent("smoke", title, StageStatus.RUNNING, state, elapsed))
 
     run = start_and_follow(
         client,
@@ -449,8 +450,8 @@ def _smoke(
         environ=project.environ,
     )
     state = run.execution.state
-    status = StageStatus.DONE if state == "SUCCESS" else StageStatus.FAILED
-    report(StageEvent("smoke", title, status, state, time.monotonic() - started))
+    status = StageStatus.DONE if state is ExecutionState.SUCCESS else StageStatus.FAILED
+    report(StageEvent("smoke", title, status, state.value, time.monotonic() - started))
     return run
 
 

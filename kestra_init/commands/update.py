@@ -10,6 +10,7 @@ and after, as a last guard for the user's secrets.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,16 @@ from kestra_init import __version__
 from kestra_init.errors import EnvironmentProblem, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.project import ANSWERS_FILE, ENV_FILE, Project, find_project
+from kestra_init.templating.answers import load_questions, parse_data, secret_names
+from kestra_init.templating.cache import (
+    CacheUnavailable,
+    has_revision,
+    is_template_cache,
+    sync_packaged_template,
+)
+from kestra_init.templating.git import changed_files, git_available, uncommitted_files, work_tree_of
+from kestra_init.templating.render import update_project as copier_update
+from kestra_init.templating.source import CONFIG_FILE, packaged_template_dir
 
 Progress = Callable[[str], None]
 # Copier's inline conflict markers (copier 9.x).
@@ -61,9 +72,6 @@ def update_project(
     interactive: bool | None = None,
     progress: Progress = lambda _message: None,
 ) -> UpdateResult:
-    from kestra_init.templating.answers import load_questions, parse_data, secret_names
-    from kestra_init.templating.source import CONFIG_FILE, packaged_template_dir
-
     project = find_project(project_dir)
     assert project is not None  # required=True raises instead
     root = project.root
@@ -97,7 +105,6 @@ def update_project(
     interactive = sys.stdin.isatty() if interactive is None else interactive
     # Copier may ask the questions the template added: no spinner over them.
     progress("" if interactive and not defaults else "Merging the template's changes")
-    from kestra_init.templating.render import update_project as copier_update
 
     copier_update(
         root=root,
@@ -111,8 +118,6 @@ def update_project(
         secret_names=secret_names(questions) if own_template else None,
     )
     warnings = _guard_env(root / ENV_FILE, env_before)
-
-    from kestra_init.templating.git import changed_files
 
     changes = changed_files(root)
     return UpdateResult(
@@ -163,8 +168,6 @@ def _recorded(project: Project) -> dict[str, Any]:
 
 
 def _check_git(root: Path) -> None:
-    from kestra_init.templating.git import git_available, uncommitted_files, work_tree_of
-
     if not git_available():
         raise EnvironmentProblem(
             "kestra-init update needs git, which is not installed",
@@ -190,15 +193,11 @@ def _check_git(root: Path) -> None:
 
 
 def _is_ours(src_path: object) -> bool:
-    from kestra_init.templating.cache import is_template_cache
-
     return isinstance(src_path, str) and is_template_cache(src_path)
 
 
 def _sync_cache(recorded: dict[str, Any]) -> str:
     """Bring the template cache up to date; check it holds the project's old version."""
-    from kestra_init.templating.cache import CacheUnavailable, has_revision, sync_packaged_template
-    from kestra_init.templating.source import packaged_template_dir
 
     try:
         cached = sync_packaged_template(packaged_template_dir(), __version__)
@@ -230,8 +229,6 @@ def _sync_cache(recorded: dict[str, Any]) -> str:
 
 
 def _missing_version_fix(old: str) -> str:
-    import re
-
     # A released version is a plain tag such as 0.2.0; a development copy
     # records `git describe` output (0.2.0-3-gabc1234), which no release has.
     if not re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?", old):

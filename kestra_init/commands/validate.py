@@ -17,6 +17,7 @@ from kestra_init.errors import UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.lint import ProgressCallback, ValidationResult, validate_paths
 from kestra_init.flows.lint_context import context_for_project
+from kestra_init.flows.server_validate import validate_on_server
 from kestra_init.kestra.connection import ConnectionFlags
 from kestra_init.project import Project, find_project
 
@@ -109,7 +110,6 @@ def _validate_on_server(
     result: ValidationResult, project: Project | None, flags: ConnectionFlags
 ) -> str:
     """Send the flows to Kestra's own validation and merge its findings in."""
-    from kestra_init.flows.server_validate import validate_on_server
     from kestra_init.kestra.client import KestraClient
 
     connection = flags.resolve(project, server_option=URL_OPTION)

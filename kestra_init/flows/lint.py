@@ -21,6 +21,7 @@ from kestra_init.flows.rules import files as file_rules
 from kestra_init.flows.rules.base import scalar_text
 from kestra_init.flows.rules.structure import FLOW_DUPLICATE
 from kestra_init.flows.yaml_nodes import Mark, ParseError, YList, YMap, parse_document
+from kestra_init.project import find_project
 
 # Flows are kilobytes; a file this big is not one, and reading it would be slow.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -127,7 +128,6 @@ def validate_paths(
 
 def default_context(paths: Sequence[Path]) -> LintContext:
     """The context of the project that holds the first path (or the current folder)."""
-    from kestra_init.project import find_project
 
     start = paths[0] if paths else Path.cwd()
     start = start if start.is_dir() else start.parent

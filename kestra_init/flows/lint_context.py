@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from kestra_init.project import yaml_loader
+
 # The services every kestra-init stack has (postgres unless the H2 variant).
 DEFAULT_SERVICES = frozenset({"kestra", "postgres"})
 
@@ -40,9 +44,6 @@ def context_for_project(root: Path | None) -> LintContext:
     """Read ``root/docker-compose.yml``; fall back to the defaults on any problem."""
     if root is None:
         return LintContext()
-    import yaml
-
-    from kestra_init.project import yaml_loader
 
     fallback = LintContext(compose_network=f"{_slug(root.name)}_default")
     try:
@@ -61,7 +62,8 @@ def context_for_project(root: Path | None) -> LintContext:
         kestra = services.get("kestra")
         if isinstance(kestra, dict):
             defaults = _server_plugin_defaults(kestra.get("environment"))
-    project_name = data.get("name") if isinstance(data.get("name"), str) else root.name
+    name = data.get("name")
+    project_name = name if isinstance(name, str) else root.name
     return LintContext(
         service_names=frozenset(names),
         compose_network=f"{_slug(project_name)}_default",
@@ -85,9 +87,6 @@ def _server_plugin_defaults(environment: Any) -> list[PluginDefault]:
                 raw = entry.split("=", 1)[1]
     if not isinstance(raw, str):
         return []
-    import yaml
-
-    from kestra_init.project import yaml_loader
 
     try:
         config = yaml.load(raw, Loader=yaml_loader())
@@ -101,6 +100,7 @@ def _server_plugin_defaults(environment: Any) -> list[PluginDefault]:
     found = []
     for entry in entries:
         if isinstance(entry, dict) and isinstance(entry.get("type"), str):
-            values = entry.get("values") if isinstance(entry.get("values"), dict) else {}
+            given = entry.get("values")
+            values: dict[str, Any] = given if isinstance(given, dict) else {}
             found.append(PluginDefault(entry["type"], values, bool(entry.get("forced"))))
     return found

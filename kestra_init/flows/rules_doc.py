@@ -8,9 +8,11 @@ when a rule changed and the page was not regenerated.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
+from kestra_init.flows.core_types import CORE_TYPES, LEGACY_ALIASES, REQUIRED_PROPERTIES
 from kestra_init.flows.rules import FAMILIES, RULES, Rule
 
 COMMAND = "python -m kestra_init.flows.rules_doc docs/rules.md"
@@ -63,7 +65,6 @@ def render() -> str:
 
 def _extra(rule: Rule) -> list[str]:
     """Tables that belong to one rule: the data it checks against."""
-    from kestra_init.flows.core_types import CORE_TYPES, LEGACY_ALIASES, REQUIRED_PROPERTIES
 
     if rule.id == "task-property-missing":
         rows = ["", "The properties checked:", "", "| type | needs |", "|---|---|"]
@@ -96,12 +97,22 @@ def _ordered() -> list[Rule]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m kestra_init.flows.rules_doc",
+        description="Write the rules table (docs/rules.md) from the rule definitions.",
+    )
+    parser.add_argument(
+        "output",
+        nargs="?",
+        type=Path,
+        help="the file to write, e.g. docs/rules.md (default: standard output)",
+    )
+    args = parser.parse_args(argv)
     text = render()
-    if not args:
+    if args.output is None:
         sys.stdout.write(text)
-        return 0
-    Path(args[0]).write_text(text, encoding="utf-8")
+    else:
+        args.output.write_text(text, encoding="utf-8")
     return 0
 
 

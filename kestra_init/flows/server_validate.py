@@ -19,13 +19,16 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.flows.discover import SourceDocument
 from kestra_init.flows.source_text import trim
+from kestra_init.kestra.models import FlowValidation
+from kestra_init.project import yaml_loader
 
 if TYPE_CHECKING:
     from kestra_init.kestra.client import KestraClient
-    from kestra_init.kestra.models import FlowValidation
 
 RULE = "server"
 _SPLIT_LINE = re.compile(r"\n---")  # where Kestra 1.x cuts a validate body
@@ -133,9 +136,6 @@ class _Locator:
     def _root(self) -> Any:
         if not self._parsed:
             self._parsed = True
-            import yaml
-
-            from kestra_init.project import yaml_loader
 
             try:
                 self._tree = yaml.compose(self.sent, Loader=yaml_loader())
@@ -146,7 +146,6 @@ class _Locator:
 
 def _child(node: Any, token: str | int) -> tuple[Any, Any]:
     """The child node for ``token`` and the mark that locates it (key or item)."""
-    import yaml
 
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:

@@ -36,10 +36,10 @@ def comparable(source: str) -> str:
 
 def identify(source: str) -> tuple[str, str] | None:
     """A stored flow's (namespace, id): a quick look at its top lines, else YAML."""
-    found = dict(match.groups() for match in _TOP_SCALAR.finditer(source))
-    namespace, flow_id = found.get("namespace", ""), found.get("id", "")
-    if _PLAIN_NAME.match(namespace) and _PLAIN_NAME.match(flow_id):
-        return namespace, flow_id
+    found: dict[str, str] = dict(_TOP_SCALAR.findall(source))
+    quick_namespace, quick_id = found.get("namespace", ""), found.get("id", "")
+    if _PLAIN_NAME.match(quick_namespace) and _PLAIN_NAME.match(quick_id):
+        return quick_namespace, quick_id
     try:
         data = load_yaml(source)
     except yaml.YAMLError:  # a stored source we cannot read is simply not ours to manage
@@ -52,7 +52,7 @@ def identify(source: str) -> tuple[str, str] | None:
 
 def load_yaml(text: str) -> Any:
     """One YAML document with the safe loader (libyaml's when there)."""
-    return yaml.load(text, Loader=yaml_loader())  # a safe loader (libyaml's when there)
+    return yaml.load(text, Loader=yaml_loader())
 
 
 def scalar_name(value: Any) -> str | None:

@@ -1,192 +1,44 @@
-"""The Kestra REST client for the 1.x API (base ``/api/v1/main``), on httpx.
+"""The Kestra REST client for the 1.x API (base ``/api/v1/main``): one method per endpoint.
 
-This is the only module that imports httpx, and nothing imported when the CLI
-starts imports it: commands import it inside the functions that make requests.
-
-Retries: with backoff, on connection errors and 5xx answers only, never on a
-4xx. A request that never reached the server (connection refused, connect
-timeout) is always safe to send again. Once a request may have reached the
-server, only idempotent ones are sent again (GET, PUT, DELETE, the bulk
-namespace update, validate, file uploads). Creating a flow is not idempotent:
-after an uncertain failure the client looks at the server first and sends it
-again only if the flow is not there. Starting an execution is never sent twice.
+The transport under it (``transport.Transport``: httpx, retries) sends a
+request again only when that is safe. Creating a flow is not idempotent: after
+an uncertain failure the client looks at the server first and sends it again
+only if the flow is not there. Starting an execution is never sent twice.
 """
 
 from __future__ import annotations
 
 import io
-import threading
 import time
 import zipfile
 from collections.abc import Generator, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
-from kestra_init import __version__
 from kestra_init.errors import KestraApiError, KestraInitError
-from kestra_init.kestra.connection import Connection
 from kestra_init.kestra.http_errors import (
     api_error,
     auth_error,
-    server_message,
-    timeout_error,
+    unexpected_answer,
     unreachable_error,
 )
 from kestra_init.kestra.models import BULK_SEPARATOR, Execution, FlowValidation, LogEntry
 from kestra_init.kestra.sse import FollowInterrupted, ServerEvent, iter_events
+from kestra_init.kestra.transport import Transport, Uncertain, describe, quote_segment
 
 YAML = {"Content-Type": "application/x-yaml"}
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_RETRIES = 3
 
 
-class _Uncertain(Exception):
-    """A non-idempotent request failed after it may have reached the server."""
-
-    def __init__(self, error: KestraInitError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _quote(segment: str) -> str:
-    return quote(segment, safe="")
-
-
-def _describe(error: httpx.TransportError) -> str:
-    text = str(error) or type(error).__name__
-    lowered = text.lower()
-    if "connection refused" in lowered:
-        return "connection refused (nothing listens there)"
-    if "name or service not known" in lowered or "nodename nor servname" in lowered:
-        return "the host name does not resolve"
-    if isinstance(error, httpx.ConnectTimeout):
-        return "no answer to the connection attempt"
-    if isinstance(error, httpx.RemoteProtocolError):
-        return f"the server closed the connection without an answer ({text})"
-    return text
-
-
-class KestraClient:
+class KestraClient(Transport):
     """One Kestra server, through its REST API. Use it as a context manager."""
-
-    def __init__(
-        self,
-        connection: Connection,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        connect_timeout: float = 5.0,
-        retries: int = DEFAULT_RETRIES,
-        backoff: float = 0.3,
-    ) -> None:
-        self.connection = connection
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        self.requests_made = 0  # every attempt, retries included
-        self._count_lock = threading.Lock()  # sync writes namespaces from several threads
-        headers = {"User-Agent": f"kestra-init/{__version__}"}
-        auth: httpx.Auth | None = None
-        if connection.api_token:
-            headers["Authorization"] = f"Bearer {connection.api_token}"
-        elif connection.username is not None and connection.password is not None:
-            auth = httpx.BasicAuth(connection.username, connection.password)
-        self._http = httpx.Client(
-            base_url=connection.url,
-            auth=auth,
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
-            # Loading the CA bundle costs ~0.1 s; a plain-http server never uses it
-            # (redirects are not followed, so a request cannot end up on https).
-            verify=connection.url.startswith("https://"),
-            follow_redirects=False,
-        )
-
-    def __enter__(self) -> KestraClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    # Plumbing -------------------------------------------------------------------
-    def _count(self) -> None:
-        with self._count_lock:
-            self.requests_made += 1
-
-    def _api(self, *segments: str) -> str:
-        return f"/api/v1/{_quote(self.connection.tenant)}/" + "/".join(segments)
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        idempotent: bool = True,
-        retry: bool = True,
-        doing: str = "",
-        **kwargs: Any,
-    ) -> httpx.Response:
-        """One request with retries; 401/403 raise; other statuses are the caller's."""
-        attempts = (self.retries if retry else 0) + 1
-        doing = doing or f"{method} {path}"
-        last: KestraInitError | None = None
-        for attempt in range(attempts):
-            if attempt:
-                time.sleep(min(self.backoff * 2 ** (attempt - 1), 5.0))
-            self._count()
-            try:
-                response = self._http.request(method, path, **kwargs)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                # The request never reached the server: always safe to try again.
-                last = unreachable_error(self.connection, _describe(error))
-                continue
-            except httpx.TimeoutException:
-                last = timeout_error(self.connection, self.timeout, doing)
-                if not idempotent:
-                    raise _Uncertain(last) from None
-                continue
-            except httpx.TransportError as error:
-                last = unreachable_error(self.connection, _describe(error))
-                if not idempotent:
-                    raise _Uncertain(last) from None
-                continue
-            status = response.status_code
-            if status in (401, 403):
-                raise auth_error(self.connection, status)
-            if status >= 500:
-                last = api_error(
-                    method, path, status, server_message(response.content), doing=doing
-                )
-                if not idempotent:
-                    raise _Uncertain(last)
-                continue
-            return response
-        assert last is not None
-        raise last
-
-    @staticmethod
-    def _expect(response: httpx.Response, *statuses: int, doing: str = "") -> httpx.Response:
-        if response.status_code not in statuses:
-            request = response.request
-            raise api_error(
-                request.method,
-                request.url.path,
-                response.status_code,
-                server_message(response.content, response.headers.get("content-type", "")),
-                doing=doing,
-            )
-        return response
 
     # Server state ------------------------------------------------------------------
     def configs(self, *, retry: bool = True) -> dict[str, Any]:
         """``GET /api/v1/configs``: version and setup state (open in 1.x, 401 in 2.0)."""
         response = self._send("GET", "/api/v1/configs", auth=None, retry=retry)
-        return self._expect(response, 200, doing="reading the server's configuration").json()
+        return self._json_object(response, 200, doing="reading the server's configuration")
 
     def health(self, management_url: str, *, retry: bool = False) -> dict[str, Any]:
         """``GET /health`` on the management port: ``{"status": "UP"}`` once ready.
@@ -235,8 +87,14 @@ class KestraClient:
         if namespace:
             params["namespace"] = namespace
         response = self._send("GET", self._api("flows", "search"), params=params)
-        data = self._expect(response, 200, doing="searching flows").json()
-        return list(data.get("results") or []), int(data.get("total") or 0)
+        data = self._json_object(response, 200, doing="searching flows")
+        results = data.get("results") or []
+        if not isinstance(results, list):
+            raise unexpected_answer(
+                self.connection, response, "searching flows", "has no list of results"
+            )
+        total = data.get("total")
+        return [r for r in results if isinstance(r, dict)], total if isinstance(total, int) else 0
 
     def find_flow_namespaces(self, flow_id: str) -> list[str]:
         """The namespaces holding a flow with exactly this id."""
@@ -252,11 +110,13 @@ class KestraClient:
     def get_flow(self, namespace: str, flow_id: str) -> dict[str, Any] | None:
         """The flow with its ``source``, or None when it does not exist."""
         response = self._send(
-            "GET", self._api("flows", _quote(namespace), _quote(flow_id)), params={"source": "true"}
+            "GET",
+            self._api("flows", quote_segment(namespace), quote_segment(flow_id)),
+            params={"source": "true"},
         )
         if response.status_code == 404:
             return None
-        return self._expect(response, 200, doing=f"reading flow {namespace}.{flow_id}").json()
+        return self._json_object(response, 200, doing=f"reading flow {namespace}.{flow_id}")
 
     def flow_sources(self, namespace: str) -> list[str]:
         """The stored sources of the flows of ``namespace``, in one request when possible.
@@ -285,8 +145,8 @@ class KestraClient:
             return self._flow_sources_one_by_one(namespace)
 
     def _flow_sources_one_by_one(self, namespace: str) -> list[str]:
-        response = self._send("GET", self._api("flows", _quote(namespace)))
-        listed = self._expect(response, 200, doing=f"listing namespace {namespace}").json()
+        response = self._send("GET", self._api("flows", quote_segment(namespace)))
+        listed = self._json_list(response, 200, doing=f"listing namespace {namespace}")
         sources = []
         for item in listed:
             flow = self.get_flow(namespace, str(item.get("id")))
@@ -307,7 +167,7 @@ class KestraClient:
                 response = self._send(
                     "POST", path, idempotent=False, content=source.encode(), headers=YAML
                 )
-            except _Uncertain as uncertain:
+            except Uncertain as uncertain:
                 if namespace is None or flow_id is None:
                     raise uncertain.error from None
                 # The create may have gone through: look before sending it again.
@@ -318,7 +178,7 @@ class KestraClient:
                 if str(stored.get("source", "")).strip() == source.strip():
                     return stored
                 raise uncertain.error from None
-            return self._expect(response, 200, doing="creating a flow").json()
+            return self._json_object(response, 200, doing="creating a flow")
         assert last is not None
         raise last
 
@@ -326,13 +186,13 @@ class KestraClient:
         """``PUT /flows/{ns}/{id}``; None when the flow does not exist (Kestra: 404, no body)."""
         response = self._send(
             "PUT",
-            self._api("flows", _quote(namespace), _quote(flow_id)),
+            self._api("flows", quote_segment(namespace), quote_segment(flow_id)),
             content=source.encode(),
             headers=YAML,
         )
         if response.status_code == 404 and not response.content.strip():
             return None
-        return self._expect(response, 200, doing=f"updating flow {namespace}.{flow_id}").json()
+        return self._json_object(response, 200, doing=f"updating flow {namespace}.{flow_id}")
 
     def put_flow(
         self, namespace: str, flow_id: str, source: str, *, exists: bool
@@ -354,7 +214,9 @@ class KestraClient:
 
     def delete_flow(self, namespace: str, flow_id: str) -> bool:
         """``DELETE /flows/{ns}/{id}``; False when it was not there (or already gone)."""
-        response = self._send("DELETE", self._api("flows", _quote(namespace), _quote(flow_id)))
+        response = self._send(
+            "DELETE", self._api("flows", quote_segment(namespace), quote_segment(flow_id))
+        )
         if response.status_code == 404:
             return False
         self._expect(response, 204, 200, doing=f"deleting flow {namespace}.{flow_id}")
@@ -376,15 +238,13 @@ class KestraClient:
         body = "\n---\n".join(source.strip() for source in sources)
         response = self._send(
             "POST",
-            self._api("flows", _quote(namespace)),
+            self._api("flows", quote_segment(namespace)),
             params={"delete": "true" if delete else "false"},
             content=body.encode(),
             headers=YAML,
             doing=f"writing the flows of namespace {namespace}",
         )
-        return self._expect(
-            response, 200, doing=f"writing the flows of namespace {namespace}"
-        ).json()
+        return self._json_list(response, 200, doing=f"writing the flows of namespace {namespace}")
 
     def validate(self, sources: Sequence[str]) -> list[FlowValidation]:
         """``POST /flows/validate``: the server's verdict, one item per document sent."""
@@ -392,13 +252,15 @@ class KestraClient:
         response = self._send(
             "POST", self._api("flows", "validate"), content=body.encode(), headers=YAML
         )
-        data = self._expect(response, 200, doing="validating flows").json()
+        data = self._json_list(response, 200, doing="validating flows")
         return [FlowValidation.from_json(item) for item in data]
 
     # Namespace files ------------------------------------------------------------------
     def namespace_files(self, namespace: str) -> dict[str, bytes]:
         """Every file of the namespace, by path (``scripts/x.py``), in one request."""
-        response = self._send("GET", self._api("namespaces", _quote(namespace), "files", "export"))
+        response = self._send(
+            "GET", self._api("namespaces", quote_segment(namespace), "files", "export")
+        )
         if response.status_code == 404:
             return {}
         self._expect(response, 200, doing=f"reading the files of namespace {namespace}")
@@ -424,7 +286,7 @@ class KestraClient:
         """Write files (path -> content) in one request: a zip, which Kestra unpacks."""
         if not files:
             return
-        path = self._api("namespaces", _quote(namespace), "files")
+        path = self._api("namespaces", quote_segment(namespace), "files")
         doing = f"uploading files to namespace {namespace}"
         if len(files) == 1:
             ((name, content),) = files.items()
@@ -471,31 +333,31 @@ class KestraClient:
         try:
             response = self._send(
                 "POST",
-                self._api("executions", _quote(namespace), _quote(flow_id)),
+                self._api("executions", quote_segment(namespace), quote_segment(flow_id)),
                 params=params,
                 idempotent=False,
                 doing=doing,
                 **extra,
             )
-        except _Uncertain as uncertain:
+        except Uncertain as uncertain:
             error = uncertain.error
             error.fix = (
                 "look for a new execution of this flow in Kestra's UI before running it again: "
                 "the request may have started one"
             )
             raise error from None
-        return Execution.from_json(self._expect(response, 200, doing=doing).json())
+        return Execution.from_json(self._json_object(response, 200, doing=doing))
 
     def execution(self, execution_id: str) -> Execution:
-        response = self._send("GET", self._api("executions", _quote(execution_id)))
+        response = self._send("GET", self._api("executions", quote_segment(execution_id)))
         doing = f"reading execution {execution_id}"
-        return Execution.from_json(self._expect(response, 200, doing=doing).json())
+        return Execution.from_json(self._json_object(response, 200, doing=doing))
 
     def logs(self, execution_id: str, *, min_level: str = "INFO") -> list[LogEntry]:
         response = self._send(
-            "GET", self._api("logs", _quote(execution_id)), params={"minLevel": min_level}
+            "GET", self._api("logs", quote_segment(execution_id)), params={"minLevel": min_level}
         )
-        data = self._expect(response, 200, doing=f"reading the logs of {execution_id}").json()
+        data = self._json_list(response, 200, doing=f"reading the logs of {execution_id}")
         return [LogEntry.from_json(item) for item in data]
 
     def follow(
@@ -506,7 +368,7 @@ class KestraClient:
         Raises ``FollowInterrupted`` when no event comes within ``read_timeout``
         or the connection drops; ``KestraApiError`` when the server has no stream.
         """
-        path = self._api("executions", _quote(execution_id), "follow")
+        path = self._api("executions", quote_segment(execution_id), "follow")
         timeout = httpx.Timeout(self.timeout, read=read_timeout)
         self._count()
         try:
@@ -520,11 +382,11 @@ class KestraClient:
                     self._expect(response, 200, doing=f"following execution {execution_id}")
                 yield from iter_events(response.iter_lines())
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-            raise unreachable_error(self.connection, _describe(error)) from None
+            raise unreachable_error(self.connection, describe(error)) from None
         except httpx.ReadTimeout:
             raise FollowInterrupted("no event", quiet=True) from None
         except httpx.TransportError as error:
-            raise FollowInterrupted(_describe(error)) from None
+            raise FollowInterrupted(describe(error)) from None
 
 
 __all__ = ["KestraClient"]

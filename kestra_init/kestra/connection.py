@@ -24,13 +24,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from kestra_init.codespaces.environment import public_url
 from kestra_init.errors import UsageError
-
-if TYPE_CHECKING:
-    from kestra_init.project import Project
+from kestra_init.project import Project
 
 DEFAULT_URL = "http://localhost:8080"
 TENANT = "main"  # the open-source edition has this one tenant (Kestra 0.23 and later)
@@ -98,8 +96,6 @@ class Connection:
     def ui_url(self, environ: Mapping[str, str] | None = None) -> str:
         """The server's root as a person's browser should open it."""
         if self.local and self.ui_port:
-            from kestra_init.codespaces.environment import public_url
-
             return public_url(self.ui_port, environ)
         return self.url
 

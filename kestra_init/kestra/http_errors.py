@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kestra_init.errors import (
     DeadlineExceeded,
     KestraApiError,
     KestraAuthError,
     KestraUnreachable,
+    UnexpectedAnswer,
 )
+
+if TYPE_CHECKING:
+    import httpx
 from kestra_init.kestra.connection import Connection
 from kestra_init.project.credentials import password_problem, username_problem
 
@@ -150,3 +154,23 @@ def api_error(
         else "fix what the server names and try again"
     )
     return KestraApiError(what, why, fix, status=status, server_message=message)
+
+
+def unexpected_answer(
+    connection: Connection, response: httpx.Response, doing: str, problem: str
+) -> UnexpectedAnswer:
+    """A success status with a body Kestra never sends: a proxy page, another server."""
+    content_type = response.headers.get("content-type", "") or "no content type"
+    start = response.content[:80].decode("utf-8", "replace")
+    start = " ".join(start.split())  # one line, whatever the page's layout
+    looks_like = "an HTML page" if "html" in content_type.lower() or start.startswith("<") else ""
+    seen = looks_like or f"a {content_type} answer"
+    return UnexpectedAnswer(
+        f"The server at {connection.url} is not answering like Kestra's API while {doing}",
+        f"It answered {status_phrase(response.status_code)} with {seen} ({content_type}), whose "
+        f"body {problem}; it starts with {start!r}. Kestra answers JSON: a proxy or login page "
+        "in front of Kestra, or a URL that is not Kestra's, answers like this.",
+        f"check the URL (from {connection.source('url')}): it must be Kestra's own root, such "
+        "as https://kestra.example.com, with nothing in between that asks for a login; open "
+        f"{connection.url}/api/v1/configs in a browser to see what answers there",
+    )

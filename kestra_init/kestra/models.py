@@ -4,11 +4,64 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-# Kestra's execution states (1.x; newer builds add SUBMITTED, BREAKPOINT, RESUBMITTED).
+
+class ExecutionState(str, Enum):
+    """An execution's or a task run's state, as Kestra names it.
+
+    Kestra 1.x's ``State.Type`` (core/src/main/java/io/kestra/core/models/flows/State.java);
+    a name this list lacks (a newer server) is kept as it came, and is not terminal.
+    """
+
+    CREATED = "CREATED"
+    SUBMITTED = "SUBMITTED"
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    BREAKPOINT = "BREAKPOINT"
+    RESTARTED = "RESTARTED"
+    RETRYING = "RETRYING"
+    KILLING = "KILLING"
+    SUCCESS = "SUCCESS"
+    WARNING = "WARNING"
+    FAILED = "FAILED"
+    KILLED = "KILLED"
+    CANCELLED = "CANCELLED"
+    RETRIED = "RETRIED"
+    SKIPPED = "SKIPPED"
+    RESUBMITTED = "RESUBMITTED"
+
+    @classmethod
+    def _missing_(cls, value: object) -> ExecutionState:
+        # A state of a newer Kestra: a pseudo-member that keeps its name.
+        member = str.__new__(cls, str(value))
+        member._name_ = str(value)
+        member._value_ = str(value)
+        return member
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+# An execution in one of these has ended (PAUSED has not). RESUBMITTED is terminal
+# from 1.1 on: the execution was replaced by a new one (shared/reference/kestra.md).
 TERMINAL_STATES = frozenset(
-    {"SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "RETRIED", "SKIPPED"}
+    {
+        ExecutionState.SUCCESS,
+        ExecutionState.WARNING,
+        ExecutionState.FAILED,
+        ExecutionState.KILLED,
+        ExecutionState.CANCELLED,
+        ExecutionState.RETRIED,
+        ExecutionState.SKIPPED,
+        ExecutionState.RESUBMITTED,
+    }
 )
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 # Kestra 1.x's bulk namespace endpoint splits its body on this text wherever it
@@ -30,7 +83,7 @@ def duration_seconds(text: Any) -> float | None:
 class TaskRun:
     id: str
     task_id: str
-    state: str
+    state: ExecutionState
     value: str | None = None
 
     @classmethod
@@ -38,7 +91,7 @@ class TaskRun:
         return cls(
             id=str(data.get("id", "")),
             task_id=str(data.get("taskId", "")),
-            state=str((data.get("state") or {}).get("current", "CREATED")),
+            state=ExecutionState(str((data.get("state") or {}).get("current", "CREATED"))),
             value=data.get("value"),
         )
 
@@ -48,7 +101,7 @@ class Execution:
     id: str
     namespace: str
     flow_id: str
-    state: str
+    state: ExecutionState
     task_runs: tuple[TaskRun, ...] = ()
     inputs: dict[str, Any] = field(default_factory=dict)
     url: str | None = None
@@ -56,7 +109,7 @@ class Execution:
 
     @property
     def finished(self) -> bool:
-        return self.state in TERMINAL_STATES
+        return self.state.terminal
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Execution:
@@ -65,7 +118,7 @@ class Execution:
             id=str(data.get("id", "")),
             namespace=str(data.get("namespace", "")),
             flow_id=str(data.get("flowId", "")),
-            state=str(state.get("current", "CREATED")),
+            state=ExecutionState(str(state.get("current", "CREATED"))),
             task_runs=tuple(TaskRun.from_json(run) for run in data.get("taskRunList") or []),
             inputs=dict(data.get("inputs") or {}),
             url=data.get("url"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+import typer
+
 from kestra_init.commands.down import DownResult
 from kestra_init.errors import UsageError
 from kestra_init.output.console import err, out
@@ -19,7 +21,6 @@ def confirm_volumes(volumes: Sequence[str]) -> bool:
             "executions, files), and there is no terminal to ask.",
             "Add --yes to confirm, or leave --volumes out to keep the data",
         )
-    import typer
 
     err().print(
         "[bold]These volumes and everything in them will be deleted:[/bold] "

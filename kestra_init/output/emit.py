@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 
 from kestra_init.errors import KestraInitError, exit_code_for
 from kestra_init.exit_codes import ExitCode
+from kestra_init.output import error_report
 from kestra_init.output.console import print_json
+from kestra_init.output.error_report import render_error
 from kestra_init.results import (
     CommandResult,
     error_envelope,
@@ -35,15 +37,12 @@ def emit(command: str, result: R, *, as_json: bool, text: Callable[[R], None]) -
         text(result)
         error = stopping_error(result)
         if error is not None:
-            from kestra_init.output.error_report import render_error
-
             render_error(error)
     return final_exit_code(result)
 
 
 def emit_error(command: str, error: BaseException, *, as_json: bool) -> ExitCode:
     """Print the error that ended ``command``; a bug gets a crash file, never a traceback."""
-    from kestra_init.output import error_report
 
     if isinstance(error, KeyboardInterrupt):
         if as_json:

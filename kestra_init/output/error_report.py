@@ -42,8 +42,8 @@ def render_error(error: KestraInitError) -> None:
     if error.details:
         title = error.details_title or "Details"
         console.print(f"\n[dim]{escape(title)}:[/dim]")
-        for line in error.details:
-            console.print(Text("  " + line, style="dim"))
+        for detail in error.details:
+            console.print(Text("  " + detail, style="dim"))
 
 
 def report_internal_error(error: BaseException) -> Path:

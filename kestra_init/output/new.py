@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from rich.markup import escape
+from rich.table import Table
+
+from kestra_init.codespaces.environment import public_url
 from kestra_init.commands.new import NewResult
+from kestra_init.output.console import err, out
 
 
 @contextlib.contextmanager
@@ -18,7 +24,6 @@ def progress() -> Iterator[Callable[[str], None]]:
     terminal. Nothing at all when stderr is not a terminal: the work takes a
     second or two and needs no log lines.
     """
-    from kestra_init.output.console import err
 
     console = err()
     if not console.is_terminal:
@@ -47,12 +52,6 @@ def progress() -> Iterator[Callable[[str], None]]:
 
 
 def render_text(result: NewResult) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    from kestra_init.codespaces.environment import public_url
-    from kestra_init.output.console import err, out
-
     console = out()
     console.print(f"[bold green]Created[/bold green] {escape(str(result.root))}")
     table = Table(box=None, show_header=False, pad_edge=True, padding=(0, 2))
@@ -112,6 +111,4 @@ def _relative(path: Path) -> str:
 
 
 def _shell_quote(text: str) -> str:
-    import shlex
-
     return shlex.quote(text)

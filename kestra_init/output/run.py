@@ -11,40 +11,39 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from rich.console import Console, RenderableType
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
 from kestra_init.exit_codes import ExitCode
+from kestra_init.kestra.models import Execution, ExecutionState, LogEntry
+from kestra_init.output.console import err, out
+from kestra_init.services.follow import RunResult, RunUpdate
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
     from rich.live import Live
-    from rich.text import Text
-
-    from kestra_init.kestra.models import Execution, LogEntry
-    from kestra_init.services.follow import RunResult, RunUpdate
 
 STATE_STYLE = {
-    "SUCCESS": "green",
-    "WARNING": "yellow",
-    "FAILED": "bold red",
-    "KILLED": "red",
-    "KILLING": "red",
-    "CANCELLED": "magenta",
-    "RUNNING": "cyan",
-    "CREATED": "dim",
-    "QUEUED": "dim",
-    "PAUSED": "yellow",
+    ExecutionState.SUCCESS: "green",
+    ExecutionState.WARNING: "yellow",
+    ExecutionState.FAILED: "bold red",
+    ExecutionState.KILLED: "red",
+    ExecutionState.KILLING: "red",
+    ExecutionState.CANCELLED: "magenta",
+    ExecutionState.RUNNING: "cyan",
+    ExecutionState.CREATED: "dim",
+    ExecutionState.QUEUED: "dim",
+    ExecutionState.PAUSED: "yellow",
 }
 LEVEL_STYLE = {"ERROR": "red", "WARN": "yellow", "DEBUG": "dim", "TRACE": "dim"}
 
 
-def _state(state: str) -> Text:
-    from rich.text import Text
-
-    return Text(state, style=STATE_STYLE.get(state, ""))
+def _state(state: ExecutionState) -> Text:
+    return Text(state.value, style=STATE_STYLE.get(state, ""))
 
 
 def _log_line(entry: LogEntry) -> Text:
-    from rich.text import Text
-
     clock = entry.timestamp[11:19] if len(entry.timestamp) >= 19 else entry.timestamp
     line = Text(f"{clock} ", style="dim")
     line.append(f"{entry.level:<5} ", style=LEVEL_STYLE.get(entry.level, "blue"))
@@ -58,14 +57,12 @@ class RunView:
     """The ``on_update`` callback of ``run``; use it as a context manager."""
 
     def __init__(self, console: Console | None = None) -> None:
-        from kestra_init.output.console import err
-
         self.console = console or err()
         self._live: Live | None = None
         self._execution: Execution | None = None
         self._link = ""
         self._started = time.monotonic()
-        self._states: dict[str, str] = {}
+        self._states: dict[str, ExecutionState] = {}
         self._announced = False
 
     def __enter__(self) -> RunView:
@@ -87,8 +84,6 @@ class RunView:
             self._live = None
 
     def __call__(self, update: RunUpdate) -> None:
-        from rich.text import Text
-
         execution = update.execution
         if not self._announced:
             self._announced = True
@@ -111,10 +106,6 @@ class RunView:
         self._execution = execution
 
     def _render(self) -> RenderableType:
-        from rich.spinner import Spinner
-        from rich.table import Table
-        from rich.text import Text
-
         execution = self._execution
         if execution is None:
             return Text("")
@@ -125,7 +116,7 @@ class RunView:
         head.append(f"  {elapsed:.0f} s", style="dim")
         table.add_row(Spinner("dots") if not execution.finished else Text("•"), head)
         for run in execution.task_runs:
-            mark = Spinner("dots") if run.state == "RUNNING" else Text(" ")
+            mark = Spinner("dots") if run.state is ExecutionState.RUNNING else Text(" ")
             row = Text(f"{run.task_id}  ")
             row.append_text(_state(run.state))
             table.add_row(mark, row)
@@ -133,11 +124,6 @@ class RunView:
 
 
 def render_text(result: RunResult) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from kestra_init.output.console import err, out
-
     execution = result.execution
     if not result.waited:
         # Only the id on stdout, so scripts can write EID=$(kestra-init run ... --no-wait).

@@ -8,21 +8,25 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
+from rich.prompt import Confirm
+from rich.table import Table
+from rich.text import Text
+
 from kestra_init.errors import UsageError
+from kestra_init.output.console import err, out
+from kestra_init.services.sync.plan import PlanEntry
+from kestra_init.services.sync.results import (
+    ConfirmDeletes,
+    FileResult,
+    FlowResult,
+    SyncProgress,
+    SyncResult,
+)
 
 if TYPE_CHECKING:
     from rich.status import Status
-    from rich.table import Table
-    from rich.text import Text
 
-    from kestra_init.services.sync.plan import PlanEntry
-    from kestra_init.services.sync.results import (
-        ConfirmDeletes,
-        FileResult,
-        FlowResult,
-        SyncProgress,
-        SyncResult,
-    )
 
 # Beyond this many flows, unchanged ones are counted instead of listed.
 LIST_UNCHANGED_UP_TO = 40
@@ -45,8 +49,6 @@ class ProgressView:
     """The ``progress`` callback of ``sync_flows``: a spinner on a terminal, lines otherwise."""
 
     def __init__(self) -> None:
-        from kestra_init.output.console import err
-
         self.console = err()
         self._status: Status | None = None
         self._text = "Reading the server's flows…"
@@ -92,11 +94,6 @@ def confirm_deletes(yes: bool, view: ProgressView | None = None) -> ConfirmDelet
         return None
 
     def ask(entries: Sequence[PlanEntry]) -> bool:
-        from rich.markup import escape
-        from rich.prompt import Confirm
-
-        from kestra_init.output.console import err
-
         names = ", ".join(f"{e.namespace}.{e.id}" for e in entries)
         if not sys.stdin.isatty():
             raise UsageError(
@@ -118,8 +115,6 @@ def confirm_deletes(yes: bool, view: ProgressView | None = None) -> ConfirmDelet
 
 
 def _table(title: str, columns: tuple[str, ...], with_message: bool) -> Table:
-    from rich.table import Table
-
     table = Table(title=title, title_justify="left", show_edge=False)
     for column in columns:
         if column in ("Action", "Result"):
@@ -132,10 +127,6 @@ def _table(title: str, columns: tuple[str, ...], with_message: bool) -> Table:
 
 
 def render_text(result: SyncResult) -> None:
-    from rich.text import Text
-
-    from kestra_init.output.console import out
-
     console = out()
     cwd = Path.cwd().resolve()  # once, not once per row
     flows = result.flows
@@ -169,17 +160,16 @@ def render_text(result: SyncResult) -> None:
     if result.files:
         messages = any(r.message for r in result.files)
         table = _table("Namespace files", ("Namespace", "Path", "Action", "Result"), messages)
-        for row in sorted(result.files, key=lambda r: (r.namespace, r.path)):
+        for file_row in sorted(result.files, key=lambda r: (r.namespace, r.path)):
             cells = [
-                Text(row.namespace),
-                Text("/" + row.path),
-                Text(row.action.value, style=_ACTION_STYLE[row.action.value]),
-                _result_cell(row),
+                Text(file_row.namespace),
+                Text("/" + file_row.path),
+                Text(file_row.action.value, style=_ACTION_STYLE[file_row.action.value]),
+                _result_cell(file_row),
             ]
             if messages:
-                cells.append(
-                    Text(row.message, style="red" if row.outcome.value == "failed" else "dim")
-                )
+                style = "red" if file_row.outcome.value == "failed" else "dim"
+                cells.append(Text(file_row.message, style=style))
             table.add_row(*cells)
         console.print(table)
     for skipped in result.skipped:  # as `validate` reports them: an info line each
@@ -194,17 +184,13 @@ def render_text(result: SyncResult) -> None:
 
 
 def _result_cell(row: FlowResult | FileResult) -> Text:
-    from rich.text import Text
-
     if row.action.value == "unchanged":
         return Text("-", style="dim")  # nothing to send
     return Text(row.outcome.value, style=_OUTCOME_STYLE[row.outcome.value])
 
 
 def _summary(result: SyncResult) -> Text:
-    from rich.text import Text
-
-    items = [*result.flows, *result.files]
+    items = result.items
     if not items and not result.problems:
         return Text("No flow files found: nothing to sync.", style="yellow")
     unchanged = sum(1 for r in items if r.action.value == "unchanged")

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from kestra_init.commands.up import UpResult
 from kestra_init.exit_codes import ExitCode
+from kestra_init.kestra.models import ExecutionState
 from kestra_init.output import sync as sync_output
 from kestra_init.output.console import out
 from kestra_init.output.up_progress import UpProgress
@@ -62,9 +63,9 @@ def render_text(result: UpResult) -> None:
         sync_output.render_text(result.sync)
     elif not result.not_loaded:
         console.print("\nFlows not loaded (--no-sync): `kestra-init sync` loads them.")
-    for path in result.not_loaded:
+    for broken in result.not_loaded:
         console.print(
-            f"[red]Not loaded[/red] {escape(_relative(path, result.project_root))}: it has "
+            f"[red]Not loaded[/red] {escape(_relative(broken, result.project_root))}: it has "
             "errors (listed above); fix them, then run `kestra-init sync`.",
             soft_wrap=True,
         )
@@ -72,7 +73,7 @@ def render_text(result: UpResult) -> None:
     if result.smoke is not None:
         run = result.smoke
         state = run.execution.state
-        style = "green" if state == "SUCCESS" else "red"
+        style = "green" if state is ExecutionState.SUCCESS else "red"
         console.print(
             f"\nSmoke test: {run.namespace}.{run.flow_id} ended [{style}]{state}[/{style}]"
             f"  {run.link}",

@@ -11,12 +11,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Console
+from rich.markup import escape
+from rich.spinner import Spinner
+from rich.text import Text
+
 from kestra_init.check_result import CheckResult, Status
+from kestra_init.output.console import err
 from kestra_init.stack.events import PullLine, StepLine
 from kestra_init.stack.readiness import StageEvent, StageStatus
 
 if TYPE_CHECKING:
-    from rich.console import Console
     from rich.live import Live
 
 
@@ -32,8 +37,6 @@ class UpProgress:
     """The callback commands report to; use as a context manager around the work."""
 
     def __init__(self, console: Console | None = None) -> None:
-        from kestra_init.output.console import err
-
         self.console = console or err()
         self._live: Live | None = None
         self._current: StageEvent | None = None
@@ -110,14 +113,9 @@ class UpProgress:
 
     # Drawing ---------------------------------------------------------------------
     def _print(self, mark: str, style: str, text: str, suffix: str = "") -> None:
-        from rich.markup import escape
-
         self.console.print(f"[{style}]{mark}[/{style}] {escape(text)}{suffix}", highlight=False)
 
     def _render_current(self) -> Any:
-        from rich.spinner import Spinner
-        from rich.text import Text
-
         if self._current is not None:
             event = self._current
             label = Text(f"{event.title}", style="bold")

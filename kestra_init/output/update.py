@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
+from rich.table import Table
+
 from kestra_init.commands.update import UpdateResult
+from kestra_init.output.console import err, out
 
 
 def render_text(result: UpdateResult) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    from kestra_init.output.console import err, out
-
     console = out()
     versions = f"{result.old_version or '?'} -> {result.new_version or '?'}"
     for warning in result.warnings:

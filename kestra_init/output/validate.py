@@ -14,17 +14,22 @@ without a line in GitHub annotations.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
+from kestra_init.commands.validate import ValidateReport
 from kestra_init.flows.diagnostics import Diagnostic, Severity
+from kestra_init.flows.lint import ProgressCallback
 from kestra_init.output.console import err, out
 
 if TYPE_CHECKING:
-    from kestra_init.commands.validate import ValidateReport
-    from kestra_init.flows.lint import ProgressCallback
+    from rich.progress import Progress, TaskID
+
 
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -76,8 +81,6 @@ def summary(report: ValidateReport) -> str:
 
 
 def render_text(report: ValidateReport) -> None:
-    from rich.text import Text
-
     console = out()
     cwd = Path.cwd()
     for diagnostic in report.result.diagnostics:
@@ -97,8 +100,6 @@ def render_text(report: ValidateReport) -> None:
 
 
 def render_github(report: ValidateReport) -> None:
-    import sys
-
     cwd = Path.cwd()
     for diagnostic in report.result.diagnostics:
         sys.stdout.write(github_line(diagnostic, cwd) + "\n")
@@ -134,13 +135,14 @@ def file_progress(enabled: bool = True) -> Iterator[ProgressCallback | None]:
 
 class _FileProgress:
     def __init__(self) -> None:
-        self._progress = None
-        self._task = None
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
 
     def __call__(self, done: int, total: int, path: Path) -> None:
         if total < _PROGRESS_FROM:
             return
-        if self._progress is None:
+        if self._progress is None or self._task is None:
+            # rich's live display: imported only when a long run shows it.
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self._progress = Progress(

@@ -18,6 +18,7 @@ rules (a test keeps the two in step).
 from __future__ import annotations
 
 import re
+import secrets
 import string
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -79,7 +80,6 @@ def generate_password(length: int = 24) -> str:
 
     Letters and digits only, so it never needs quoting in .env, YAML or a shell.
     """
-    import secrets  # only `new` and `up` generate one; the others skip its hashlib import
 
     alphabet = string.ascii_letters + string.digits
     while True:

@@ -12,6 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, overload
 
+import yaml
+
 from kestra_init.errors import NotAProjectError, UsageError
 from kestra_init.project.envfile import read_env
 
@@ -45,7 +47,6 @@ class Project:
     @cached_property
     def answers(self) -> dict[str, Any]:
         """Copier's recorded answers (never secrets); empty when the file is gone."""
-        import yaml  # only commands that read answers pay for it
 
         try:
             data = yaml.load(self.answers_path.read_text(encoding="utf-8"), yaml_loader())
@@ -144,7 +145,6 @@ def yaml_loader() -> Any:
     The one place that choice is made, for every YAML kestra-init reads (flows,
     compose files, copier.yml, answers, what a server sent back).
     """
-    import yaml
 
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kestra_init.errors import DeadlineExceeded, KestraApiError, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.kestra.connection import Connection
-from kestra_init.kestra.models import Execution, LogEntry
+from kestra_init.kestra.models import Execution, ExecutionState, LogEntry
 from kestra_init.kestra.sse import FollowInterrupted, ServerEvent
 
 if TYPE_CHECKING:
@@ -34,14 +34,14 @@ LATE_LOGS_GRACE = 0.5  # seconds to wait for the last log lines of a failed run
 STREAM_FAILURES_BEFORE_POLLING = 3
 STREAM_RETRY_PAUSE = 0.25  # seconds before re-opening a broken stream, times the failures
 
-STATE_EXIT_CODES: Mapping[str, ExitCode] = {
-    "SUCCESS": ExitCode.OK,
-    "WARNING": ExitCode.RUN_WARNING,
-    "FAILED": ExitCode.FINDINGS,
-    "KILLED": ExitCode.RUN_KILLED,
-    "CANCELLED": ExitCode.RUN_CANCELLED,
-    "RETRIED": ExitCode.FINDINGS,  # the attempt failed and was retried elsewhere
-    "SKIPPED": ExitCode.RUN_CANCELLED,  # it never ran
+STATE_EXIT_CODES: Mapping[ExecutionState, ExitCode] = {
+    ExecutionState.SUCCESS: ExitCode.OK,
+    ExecutionState.WARNING: ExitCode.RUN_WARNING,
+    ExecutionState.FAILED: ExitCode.FINDINGS,
+    ExecutionState.KILLED: ExitCode.RUN_KILLED,
+    ExecutionState.CANCELLED: ExitCode.RUN_CANCELLED,
+    ExecutionState.RETRIED: ExitCode.FINDINGS,  # the attempt failed and was retried elsewhere
+    ExecutionState.SKIPPED: ExitCode.RUN_CANCELLED,  # it never ran
 }
 
 
@@ -75,11 +75,13 @@ class RunResult:
             "namespace": self.namespace,
             "flow_id": self.flow_id,
             "execution_id": execution.id,
-            "state": execution.state,
+            "state": execution.state.value,
             "link": self.link,
             "waited": self.waited,
             "duration_seconds": execution.duration,
-            "task_runs": [{"task_id": r.task_id, "state": r.state} for r in execution.task_runs],
+            "task_runs": [
+                {"task_id": r.task_id, "state": r.state.value} for r in execution.task_runs
+            ],
             "logs": [
                 {
                     "timestamp": e.timestamp,
@@ -169,7 +171,7 @@ class _Follower:
         # them once more, and after a failure once again a moment later, because the
         # error line is the one a person needs.
         fresh = self._read_logs()
-        if self.execution.state != "SUCCESS":
+        if self.execution.state is not ExecutionState.SUCCESS:
             time.sleep(LATE_LOGS_GRACE)
             fresh += self._read_logs()
         if fresh:

@@ -352,7 +352,6 @@ def _end(process: subprocess.Popen[bytes]) -> None:
 
     The docker command passes SIGTERM on to its compose plugin, so both end.
     """
-    import subprocess
 
     if process.poll() is None:
         process.terminate()

@@ -8,15 +8,10 @@ the error the user sees. The category decides the exit code.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kestra_init.errors import DeadlineExceeded, EnvironmentProblem, KestraInitError
+from kestra_init.stack.compose import Stack
 from kestra_init.stack.hints import Hint, classify_failure
-from kestra_init.stack.model import ContainerState
-
-if TYPE_CHECKING:
-    from kestra_init.stack.compose import Stack
-    from kestra_init.stack.model import ServiceState
+from kestra_init.stack.model import ContainerState, ServiceState
 
 LOG_LINES = 50
 

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kestra_init.kestra.connection import Connection
-from kestra_init.stack.model import KESTRA_UI_TARGET
-
-if TYPE_CHECKING:
-    from kestra_init.project import Project
-    from kestra_init.stack.model import StackConfig
+from kestra_init.project import Project
+from kestra_init.stack.model import KESTRA_UI_TARGET, StackConfig
 
 
 def local_connection(project: Project, config: StackConfig) -> Connection:

@@ -18,17 +18,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kestra_init.errors import KestraAuthError, KestraError, KestraInitError, KestraUnreachable
-from kestra_init.stack.compose import ComposeFailed
+from kestra_init.kestra.connection import Connection
+from kestra_init.stack.compose import ComposeFailed, Stack
 from kestra_init.stack.failures import explain, service_stopped
 from kestra_init.stack.hints import auth_setup_hint
-from kestra_init.stack.model import KESTRA_MANAGEMENT_TARGET, Health
+from kestra_init.stack.model import KESTRA_MANAGEMENT_TARGET, Health, ServiceState, StackConfig
 from kestra_init.stack.readiness import BackgroundJob, Probe, Stage
 
 if TYPE_CHECKING:
     from kestra_init.kestra.client import KestraClient
-    from kestra_init.kestra.connection import Connection
-    from kestra_init.stack.compose import Stack
-    from kestra_init.stack.model import ServiceState, StackConfig
 
 # How long 401 may last once /health is UP before we call it a credentials problem,
 # when /api/v1/configs cannot say why (Kestra 2.0 answers it with 401 too). On 1.x

@@ -9,14 +9,18 @@ question instead of ending in Python's "invalid literal for int()".
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kestra_init.errors import UsageError
 from kestra_init.option_pairs import split_pair
+from kestra_init.project import yaml_loader
 
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
@@ -34,9 +38,6 @@ class Question:
 
 def load_questions(config_path: Path) -> dict[str, Question]:
     """The questions of a copier.yml, in order (computed ``when: false`` ones excluded)."""
-    import yaml
-
-    from kestra_init.project import yaml_loader
 
     try:
         data = yaml.load(config_path.read_text(encoding="utf-8"), Loader=yaml_loader()) or {}
@@ -140,7 +141,5 @@ def _type_of(default: object) -> str:
 
 
 def _did_you_mean(key: str, questions: dict[str, Question]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(key, list(questions), n=1)
     return f"Did you mean {close[0]!r}?" if close else "Question names are case-sensitive."

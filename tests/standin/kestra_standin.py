@@ -4,7 +4,7 @@
 Standard library only (it runs with the host's Python in the stand-in image).
 Real Kestra writes log lines while its JVM starts; this writes one, so a
 start that never gets ready still leaves a log tail to show. Every argument
-is handed to tests/fake_kestra.py, except:
+is handed to the fake (tests/fake_kestra), except:
 
     --exit-code N          exit at once with code N instead; 137 is what a container
                            killed by the kernel's OOM killer (SIGKILL) leaves. (A real
@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-FAKE = Path(__file__).resolve().parent.parent / "fake_kestra.py"
+FAKE = Path(__file__).resolve().parent.parent / "fake_kestra"  # a package run as a folder
 
 
 def main(argv: list[str]) -> None:

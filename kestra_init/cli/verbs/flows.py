@@ -7,7 +7,6 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from kestra_init.cli.root import app
 from kestra_init.cli.options import (
     ApiTokenOption,
     JsonOption,
@@ -18,7 +17,7 @@ from kestra_init.cli.options import (
     ValidateFormat,
 )
 from kestra_init.cli.reporting import Outcome, reported
-from kestra_init.kestra.connection import ConnectionFlags
+from kestra_init.cli.root import app
 
 PANEL = "Flows (offline, or on any Kestra server)"
 
@@ -71,6 +70,7 @@ def validate(
 ) -> Outcome:
     """Check flows offline: YAML, Kestra's rules, and mistakes that only fail at run time."""
     from kestra_init.commands.validate import validate_flows
+    from kestra_init.kestra.connection import ConnectionFlags
     from kestra_init.output import validate as validate_output
 
     with validate_output.file_progress(output_format is ValidateFormat.text) as on_file:
@@ -128,6 +128,7 @@ def sync(
 ) -> Outcome:
     """Load flows into Kestra: create, update (only what changed), delete with --prune."""
     from kestra_init.commands.sync import sync as sync_command
+    from kestra_init.kestra.connection import ConnectionFlags
     from kestra_init.output import sync as sync_output
 
     with sync_output.progress() as view:
@@ -189,6 +190,7 @@ def run(
 ) -> Outcome:
     """Run a flow and follow it: task states and logs live; the exit code says how it ended."""
     from kestra_init.commands.run import run as run_command
+    from kestra_init.kestra.connection import ConnectionFlags
     from kestra_init.output import run as run_output
 
     with run_output.RunView() as view:

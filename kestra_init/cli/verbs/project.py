@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from kestra_init.cli.root import app
 from kestra_init.cli.options import (
     ConflictStyle,
     DataOption,
@@ -17,6 +16,7 @@ from kestra_init.cli.options import (
     VcsRefOption,
 )
 from kestra_init.cli.reporting import Outcome, reported
+from kestra_init.cli.root import app
 
 PANEL = "Create a project"
 

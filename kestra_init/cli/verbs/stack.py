@@ -6,9 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from kestra_init.cli.root import app
 from kestra_init.cli.options import ComposeFileOption, JsonOption, ProjectOption
 from kestra_init.cli.reporting import Outcome, reported
+from kestra_init.cli.root import app
 
 PANEL = "Run the stack"
 

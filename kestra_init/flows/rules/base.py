@@ -9,6 +9,7 @@ a walk over the flow.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -96,7 +97,6 @@ def check(function: Check) -> Check:
 
 def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
     """' Did you mean `x`?' for the closest choice, or '' when none is close."""
-    import difflib
 
     options = list(choices)
     lowered = {choice.lower(): choice for choice in options}

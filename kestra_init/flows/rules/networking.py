@@ -253,7 +253,8 @@ def _flow_plugin_defaults(flow: FlowDoc) -> list[PluginDefault]:
             continue
         for entry in entries:
             if isinstance(entry, YMap) and isinstance(entry.get("type"), str):
-                values = entry.get("values") if isinstance(entry.get("values"), YMap) else {}
+                given = entry.get("values")
+                values: dict[str, Any] = given if isinstance(given, YMap) else {}
                 found.append(PluginDefault(entry["type"], values, entry.get("forced") is True))
     return found
 

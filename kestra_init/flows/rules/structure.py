@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from kestra_init.flows.diagnostics import Severity
@@ -38,9 +39,11 @@ RESERVED_FLOW_IDS = frozenset(
         "enable",
     ]
 )
-# Every top-level key of a flow in Kestra 1.x (Flow and AbstractFlow), including
-# the deprecated ones that still load (`listeners`, `taskDefaults`) and the
-# Enterprise ones (`workerGroup`, `workerSelector`, `checks`).
+# Every top-level key of a flow in Kestra 1.x, including the deprecated ones that
+# still load (`listeners`, `taskDefaults`), the ones the server sets (`tenantId`,
+# `updated`) and `workerGroup`. Read from core/src/main/java/io/kestra/core/models/
+# flows/AbstractFlow.java and Flow.java on releases/v1.3.x (1.3.19); Jackson refuses
+# any other key. `workerSelector` is 2.0's (it replaces `workerGroup`).
 FLOW_KEYS = frozenset(
     {
         "id",
@@ -66,7 +69,6 @@ FLOW_KEYS = frozenset(
         "sla",
         "checks",
         "workerGroup",
-        "workerSelector",
         "tenantId",
         "updated",
     }
@@ -239,7 +241,6 @@ def _check_namespace(flow: FlowDoc) -> Iterator[Finding]:
 def _suggest(text: str, limit: int, *, lower: bool, fallback: str = "my_flow") -> str:
     """A close name that fits the pattern: accents dropped (`é` -> `e`), spaces and
     other characters become `_`; ``fallback`` when nothing is left."""
-    import unicodedata
 
     candidate = unicodedata.normalize("NFKD", text)
     candidate = "".join(char for char in candidate if not unicodedata.combining(char))

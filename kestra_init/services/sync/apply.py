@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kestra_init.errors import DeadlineExceeded, KestraApiError, KestraError, KestraInitError
@@ -70,7 +71,8 @@ class Writer:
         self.files = files
         self.report = report
         self._stop = threading.Event()
-        for item in [*flows.values(), *files.values()]:
+        items: list[FlowResult | FileResult] = [*flows.values(), *files.values()]
+        for item in items:
             if item.action is not Action.UNCHANGED and item.outcome is not Outcome.SKIPPED:
                 item.message = PENDING
 
@@ -205,7 +207,7 @@ class Writer:
 
     def stopped_by(self, error: KestraInitError) -> KestraInitError:
         """Mark what was never sent as skipped; list what was and was not applied."""
-        everything = [*self.flows.values(), *self.files.values()]
+        everything: list[FlowResult | FileResult] = [*self.flows.values(), *self.files.values()]
         for result in everything:
             if result.message == PENDING:
                 result.outcome = Outcome.SKIPPED
@@ -214,6 +216,7 @@ class Writer:
         for result in everything:
             if result.action is Action.UNCHANGED:
                 continue
+            where: Path | None
             if isinstance(result, FlowResult):
                 name, where = f"{result.namespace}.{result.id}", result.path
             else:

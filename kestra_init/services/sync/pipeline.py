@@ -96,7 +96,7 @@ def sync_flows(
     if deletes and confirm is not None and not confirm(deletes):
         # A "no" stops the whole sync before its first write: applying only the
         # creates and updates would leave a state the user neither saw nor chose.
-        for item in [*result.flows, *result.files]:
+        for item in result.items:
             if item.action is not Action.UNCHANGED:
                 item.message = "not sent: the deletions were declined"
         result.declined = True

@@ -101,8 +101,13 @@ class SyncResult:
     error: KestraInitError | None = None
 
     @property
+    def items(self) -> list[FlowResult | FileResult]:
+        """Every flow and namespace file of the plan."""
+        return [*self.flows, *self.files]
+
+    @property
     def failed(self) -> list[FlowResult | FileResult]:
-        return [r for r in [*self.flows, *self.files] if r.outcome is Outcome.FAILED]
+        return [r for r in self.items if r.outcome is Outcome.FAILED]
 
     @property
     def exit_code(self) -> ExitCode:
@@ -112,7 +117,7 @@ class SyncResult:
 
     def counts(self) -> dict[str, int]:
         counts = {action.value: 0 for action in Action}
-        for item in [*self.flows, *self.files]:
+        for item in self.items:
             counts[item.action.value] += 1
         counts["failed"] = len(self.failed)
         return counts
