@@ -29,6 +29,28 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 ProgressCallback = Callable[[int, int, Path], None]  # (done, total, current file)
 
 
+# Findings that mean the file, or one of its documents, could not be read as YAML:
+# whatever flows it declares are unknown.
+UNREAD_RULES = frozenset(
+    {
+        file_rules.FILE_UNREADABLE.id,
+        file_rules.FILE_TOO_LARGE.id,
+        file_rules.YAML_SYNTAX.id,
+        file_rules.YAML_TOO_COMPLEX.id,
+    }
+)
+
+
+@dataclass(frozen=True)
+class FlowEntry:
+    """One flow document of a file: who it says it is, and its text as written."""
+
+    document: SourceDocument
+    namespace: str | None  # None when the document has no usable namespace
+    id: str | None
+    mark: Mark  # where its id is (or the document's start)
+
+
 @dataclass
 class FileLint:
     """What one file holds: its findings and its flow documents, as written."""
@@ -36,13 +58,26 @@ class FileLint:
     path: Path
     diagnostics: list[Diagnostic] = field(default_factory=list)
     flows: list[SourceDocument] = field(default_factory=list)
-    # (namespace, id, mark) of each flow, to find the same flow defined twice.
-    flow_keys: list[tuple[str, str, Mark]] = field(default_factory=list)
+    entries: list[FlowEntry] = field(default_factory=list)
+
+    @property
+    def flow_keys(self) -> list[tuple[str, str, Mark]]:
+        """(namespace, id, mark) of each flow that names both, to find flows defined twice."""
+        return [(e.namespace, e.id, e.mark) for e in self.entries if e.namespace and e.id]
 
     @property
     def skipped(self) -> bool:
         """No flow in the file, and nothing worse than an info line to say about it."""
         return not self.flows and all(d.severity is Severity.INFO for d in self.diagnostics)
+
+    @property
+    def read_completely(self) -> bool:
+        """Every document of the file was read and parsed (its flows are all known)."""
+        return not any(d.rule in UNREAD_RULES for d in self.diagnostics)
+
+    @property
+    def errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
 
     def add(self, rule: Rule, mark: Mark, message: str) -> None:
         self.diagnostics.append(
@@ -138,8 +173,20 @@ def default_context(paths: Sequence[Path]) -> LintContext:
     return context_for_project(project.root if project else None)
 
 
-def lint_file(path: Path, context: LintContext | None = None) -> FileLint:
-    """Read ``path`` and lint it; reading problems become diagnostics."""
+def lint_file(path: Path, context: LintContext | None = None, *, checks: bool = True) -> FileLint:
+    """Read ``path`` and lint it; reading problems become diagnostics.
+
+    ``checks=False`` only reads and parses (the flows, and YAML errors): what
+    ``sync --no-validate`` still needs to know.
+    """
+    text = read_file_text(path)
+    if isinstance(text, FileLint):
+        return text
+    return lint_text(path, text, context, checks=checks)
+
+
+def read_file_text(path: Path) -> str | FileLint:
+    """The file's text, or a report with the finding that says why it cannot be read."""
     report = FileLint(path)
     try:
         size = path.stat().st_size
@@ -162,10 +209,18 @@ def lint_file(path: Path, context: LintContext | None = None) -> FileLint:
             "and that you may read it.",
         )
         return report
-    return lint_bytes(path, data, context)
+    return decode_text(path, data)
 
 
 def lint_bytes(path: Path, data: bytes, context: LintContext | None = None) -> FileLint:
+    text = decode_text(path, data)
+    if isinstance(text, FileLint):
+        return text
+    return lint_text(path, text, context)
+
+
+def decode_text(path: Path, data: bytes) -> str | FileLint:
+    """UTF-8 text (a byte-order mark dropped), or a report saying why it is not."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -178,14 +233,8 @@ def lint_bytes(path: Path, data: bytes, context: LintContext | None = None) -> F
             "a binary file out of the flows folder.",
         )
         return report
-    return lint_text(path, text, context)
-
-
-def lint_text(path: Path, text: str, context: LintContext | None = None) -> FileLint:
-    """Lint the text of one file (any number of YAML documents)."""
-    context = context or LintContext()
-    report = FileLint(path)
     if "\x00" in text:
+        report = FileLint(path)
         report.add(
             file_rules.FILE_UNREADABLE,
             Mark(0, 0),
@@ -193,6 +242,15 @@ def lint_text(path: Path, text: str, context: LintContext | None = None) -> File
             "flows folder, or restore the flow from version control.",
         )
         return report
+    return text
+
+
+def lint_text(
+    path: Path, text: str, context: LintContext | None = None, *, checks: bool = True
+) -> FileLint:
+    """Lint the text of one file (any number of YAML documents)."""
+    context = context or LintContext()
+    report = FileLint(path)
     documents = [
         doc for doc in split_documents(path, text) if not doc.is_blank and not _directives(doc)
     ]
@@ -206,14 +264,18 @@ def lint_text(path: Path, text: str, context: LintContext | None = None) -> File
         return report
     file_lines = text.splitlines()
     for document in documents:
-        _lint_document(report, document, file_lines, context)
+        _lint_document(report, document, file_lines, context, checks)
     report.diagnostics.extend(_duplicate_flows([report]))
     report.diagnostics.sort(key=lambda d: (d.line, d.column, d.rule))
     return report
 
 
 def _lint_document(
-    report: FileLint, document: SourceDocument, file_lines: list[str], context: LintContext
+    report: FileLint,
+    document: SourceDocument,
+    file_lines: list[str],
+    context: LintContext,
+    checks: bool = True,
 ) -> None:
     parsed = parse_document(document.text, document.first_line)
     if parsed.error is not None:
@@ -249,10 +311,12 @@ def _lint_document(
             "last one silently). Remove or rename one of them.",
         )
     report.flows.append(document)
-    flow = FlowDoc(value, report.path, file_lines)
     namespace, flow_id = scalar_text(value.get("namespace")), scalar_text(value.get("id"))
-    if namespace and flow_id:
-        report.flow_keys.append((namespace, flow_id, value_mark(value, "id")))
+    mark = value_mark(value, "id") if flow_id else value.mark
+    report.entries.append(FlowEntry(document, namespace, flow_id, mark))
+    if not checks:
+        return
+    flow = FlowDoc(value, report.path, file_lines)
     for check in CHECKS:
         for finding in check(flow, context):
             report.add(finding.rule, finding.mark, finding.message)
