@@ -14,7 +14,8 @@ the name used in ``--json`` answers; nothing else chooses either::
     │   ├── KestraAuthError                        401 or 403
     │   ├── KestraApiError                         an error status, with the server's words
     │   └── UnexpectedAnswer                       2xx that is not Kestra's JSON (a proxy page)
-    └── DeadlineExceeded             timeout    5  something did not happen in time
+    ├── DeadlineExceeded             timeout    5  something did not happen in time
+    └── Interrupted                  interrupted 130 Ctrl-C, with what was done so far
 
 Domain modules raise the subclass that fits (``kestra/http_errors.py`` builds
 the Kestra ones from what a server answered). The output layer only renders
@@ -128,6 +129,13 @@ class DeadlineExceeded(KestraInitError):
 
     category = "timeout"
     exit_code = ExitCode.TIMEOUT
+
+
+class Interrupted(KestraInitError):
+    """Ctrl-C stopped the work: what was done, what was not, and how to go on."""
+
+    category = "interrupted"
+    exit_code = ExitCode.INTERRUPTED
 
 
 def exit_code_for(error: BaseException) -> ExitCode:

@@ -74,3 +74,10 @@ def test_login_rules_agree(username: str, password: str) -> None:
 def test_trimming_and_revision_lines_agree(text: str) -> None:
     assert flow_text._java_trim(text) == trim(text)
     assert flow_text._java_trim(flow_text._cleanup_source(text)) == comparable(text)
+
+
+def test_literal_routes_are_the_tools() -> None:
+    from kestra_init.kestra.models import LITERAL_FLOW_ROUTES
+    from tests.fake_kestra.server import LITERAL_FLOW_ROUTES as FAKE_ROUTES
+
+    assert frozenset(FAKE_ROUTES) == LITERAL_FLOW_ROUTES

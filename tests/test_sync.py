@@ -18,7 +18,8 @@ from kestra_init.flows.source_text import comparable, identify
 from kestra_init.kestra.client import KestraClient
 from kestra_init.kestra.connection import Connection
 from kestra_init.services.local_flows import read_local_flows
-from kestra_init.services.sync.pipeline import sync_flows
+from kestra_init.services.local_flows import read_flow_set
+from kestra_init.services.sync.pipeline import SyncOptions, sync_flows
 from kestra_init.services.sync.plan import Action, plan_sync
 from kestra_init.services.sync.results import Outcome
 from tests.fake_kestra import free_port
@@ -29,6 +30,14 @@ from tests.helpers import (
     read_envelope,
     run_at_a_terminal,
 )
+
+
+def sync_folder(  # type: ignore[no-untyped-def]
+    client, folder: Path, *, prune=False, dry_run=False, validate=False, **rest
+):
+    """``sync_flows`` over one folder; the linter off unless asked (these test the sync)."""
+    options = SyncOptions(prune=prune, dry_run=dry_run, validate=validate)
+    return sync_flows(client, read_flow_set([folder]), options=options, **rest)
 
 
 def flow(flow_id: str, namespace: str = "demo", message: str = "hi") -> str:
@@ -75,12 +84,14 @@ def test_plan_and_apply_create_update_unchanged(fake_kestra, flows_dir) -> None:
     write(flows_dir, "changed.yaml", flow("changed", message="new"))
     write(flows_dir, "fresh.yml", flow("fresh"))
     with client_for(fake_kestra) as client:
-        result = sync_flows(client, [flows_dir])
+        result = sync_folder(client, flows_dir)
     actions = {r.id: (r.action, r.outcome) for r in result.flows}
     assert actions == {
         "same": (Action.UNCHANGED, Outcome.SKIPPED),
         "changed": (Action.UPDATE, Outcome.APPLIED),
         "fresh": (Action.CREATE, Outcome.APPLIED),
+        # Only on the server: shown in every plan, kept without --prune.
+        "extra": (Action.SERVER_ONLY, Outcome.SKIPPED),
     }
     stored = fake_kestra.flows()
     assert stored[("demo", "same")].revision == 1
@@ -107,7 +118,7 @@ def test_prune_deletes_only_in_the_projects_namespaces_after_confirmation(
 
     write(flows_dir, "fresh.yaml", flow("fresh"))
     with client_for(fake_kestra) as client:
-        declined = sync_flows(client, [flows_dir], prune=True, confirm=refuse)
+        declined = sync_folder(client, flows_dir, prune=True, confirm=refuse)
     assert asked == [[("demo", "gone")]]
     assert declined.declined and declined.exit_code is ExitCode.OK
     assert outcome_of(declined, "gone").outcome is Outcome.SKIPPED
@@ -117,7 +128,7 @@ def test_prune_deletes_only_in_the_projects_namespaces_after_confirmation(
     (flows_dir / "fresh.yaml").unlink()
 
     with client_for(fake_kestra) as client:
-        accepted = sync_flows(client, [flows_dir], prune=True, confirm=lambda entries: True)
+        accepted = sync_folder(client, flows_dir, prune=True, confirm=lambda entries: True)
     assert outcome_of(accepted, "gone").action is Action.DELETE
     assert outcome_of(accepted, "gone").outcome is Outcome.APPLIED
     assert sorted(fake_kestra.flows()) == [
@@ -131,7 +142,7 @@ def test_dry_run_writes_nothing(fake_kestra, flows_dir) -> None:
     fake_kestra.put_flow(flow("gone"))
     write(flows_dir, "a.yaml", flow("a"))
     with client_for(fake_kestra) as client:
-        result = sync_flows(client, [flows_dir], prune=True, dry_run=True)
+        result = sync_folder(client, flows_dir, prune=True, dry_run=True)
     assert {r.id: (r.action, r.outcome) for r in result.flows} == {
         "a": (Action.CREATE, Outcome.PLANNED),
         "gone": (Action.DELETE, Outcome.PLANNED),
@@ -150,7 +161,7 @@ def test_a_flow_stored_with_a_trailing_newline_is_unchanged(fake_kestra, flows_d
     fake_kestra.put_flow(flow("a") + "\n\n")  # e.g. created with curl from a file
     write(flows_dir, "a.yaml", flow("a"))
     with client_for(fake_kestra) as client:
-        result = sync_flows(client, [flows_dir])
+        result = sync_folder(client, flows_dir)
     assert outcome_of(result, "a").action is Action.UNCHANGED
     assert fake_kestra.writes() == []
 
@@ -172,11 +183,11 @@ def test_files_that_are_not_flows_are_reported_and_the_rest_synced(fake_kestra, 
     assert {f.id: f.line for f in local}["two"] == 9
     assert not any(p.skipped for p in problems)
     messages = {p.path.name: p.message for p in problems}
-    assert "is not valid YAML" in messages["broken.yaml"]
+    assert "Invalid YAML" in messages["broken.yaml"]
     assert "no id and namespace" in messages["notes.yml"]
     assert "again (first in" in messages["good.yaml"]  # dupe.yaml sorts first
     with client_for(fake_kestra) as client:
-        result = sync_flows(client, [flows_dir])
+        result = sync_folder(client, flows_dir)
     assert sorted(i for _, i in fake_kestra.flows()) == ["good", "one", "two"]
     assert result.exit_code is ExitCode.FINDINGS
 
@@ -211,7 +222,7 @@ def test_yaml_that_is_not_a_flow_is_skipped_as_validate_skips_it(
 
     text = cli("sync", cwd=project)
     assert text.returncode == ExitCode.OK
-    assert "compose.yaml:1 skipped: not a flow, it looks like a Docker Compose" in " ".join(
+    assert "compose.yaml:1 Skipped: not a flow, it looks like a Docker Compose" in " ".join(
         text.stdout.split()
     )
     assert "Not synced" not in text.stdout and "problems" not in text.stdout
@@ -223,7 +234,7 @@ def test_200_flows_in_4_namespaces_take_2_requests_per_namespace(fake_kestra, fl
         namespace = f"team{number % 4}"
         write(flows_dir / namespace, f"f{number}.yaml", flow(f"f{number}", namespace))
     with client_for(fake_kestra) as client:
-        first = sync_flows(client, [flows_dir])
+        first = sync_folder(client, flows_dir)
     assert first.counts()["create"] == 200 and not first.failed
     assert len(fake_kestra.requests) == 8  # 4 reads + 4 writes
     assert fake_kestra.count("POST", r"/flows/team\d$") == 4
@@ -231,7 +242,7 @@ def test_200_flows_in_4_namespaces_take_2_requests_per_namespace(fake_kestra, fl
 
     fake_kestra.clear_requests()
     with client_for(fake_kestra) as client:
-        second = sync_flows(client, [flows_dir])
+        second = sync_folder(client, flows_dir)
     assert second.counts()["unchanged"] == 200
     assert fake_kestra.writes() == []  # a second run writes nothing
     assert len(fake_kestra.requests) == 4
@@ -244,14 +255,14 @@ def test_a_flow_containing_triple_dash_goes_alone(fake_kestra, flows_dir) -> Non
     write(flows_dir, "tricky.yaml", tricky)
     write(flows_dir, "plain.yaml", flow("plain"))
     with client_for(fake_kestra) as client:
-        result = sync_flows(client, [flows_dir])
+        result = sync_folder(client, flows_dir)
     assert not result.failed
     assert fake_kestra.count("POST", r"/flows/demo$") == 1  # the bulk write: plain only
     assert fake_kestra.count("POST", r"/flows$") == 1  # tricky, created on its own
     assert fake_kestra.flow_source("demo", "tricky") == tricky.strip()
     fake_kestra.clear_requests()
     with client_for(fake_kestra) as client:
-        again = sync_flows(client, [flows_dir])
+        again = sync_folder(client, flows_dir)
     assert {r.action for r in again.flows} == {Action.UNCHANGED}
     assert fake_kestra.writes() == []
 
@@ -261,7 +272,7 @@ def test_transient_5xx_is_retried_then_the_sync_succeeds(fake_kestra, flows_dir)
     write(flows_dir, "a.yaml", flow("a"))
     fake_kestra.fail(r"/flows/demo$", status=503, times=2, method="POST")
     with client_for(fake_kestra) as client:
-        result = sync_flows(client, [flows_dir])
+        result = sync_folder(client, flows_dir)
     assert outcome_of(result, "a").outcome is Outcome.APPLIED
     assert [r.status for r in fake_kestra.requests if r.method == "POST"] == [503, 503, 200]
 
@@ -275,7 +286,7 @@ def test_persistent_500_stops_and_lists_what_was_and_was_not_applied(
     fake_kestra.fail(r"/flows/beta\d$", status=500, times=None, method="POST",
                      body='{"message": "Internal Server Error: disk full"}')  # fmt: skip
     with client_for(fake_kestra) as client:
-        result = sync_flows(client, [flows_dir])
+        result = sync_folder(client, flows_dir)
     error = result.error
     assert isinstance(error, KestraApiError) and error.status == 500
     assert "disk full" in str(error)
@@ -298,7 +309,7 @@ def test_server_rejects_one_flow_of_five_and_the_rest_go_through(fake_kestra, fl
         write(flows_dir, f"{name}.yaml", flow(name))
     bad = write(flows_dir, "f4.yaml", flow("f4").replace("io.kestra.plugin.core.log.Log", "Log"))
     with client_for(fake_kestra) as client:
-        result = sync_flows(client, [flows_dir])
+        result = sync_folder(client, flows_dir)
     rejected = outcome_of(result, "f4")
     assert rejected.outcome is Outcome.FAILED
     assert rejected.path == bad
@@ -311,7 +322,7 @@ def test_server_rejects_one_flow_of_five_and_the_rest_go_through(fake_kestra, fl
 def test_wrong_credentials_fail_before_anything_is_written(fake_kestra, flows_dir) -> None:
     write(flows_dir, "a.yaml", flow("a"))
     with client_for(fake_kestra, password="Nope12345") as client, pytest.raises(KestraAuthError):
-        sync_flows(client, [flows_dir])
+        sync_folder(client, flows_dir)
     assert fake_kestra.writes() == []
 
 
@@ -321,7 +332,7 @@ def test_server_down_is_unreachable(flows_dir) -> None:
                             password="Admin1234")  # fmt: skip
     client = KestraClient(connection, retries=0)
     with client, pytest.raises(KestraUnreachable):
-        sync_flows(client, [flows_dir])
+        sync_folder(client, flows_dir)
 
 
 # Namespace files ----------------------------------------------------------------------------
@@ -332,7 +343,7 @@ def test_namespace_files_upload_only_what_changed(fake_kestra, tmp_path, flows_d
     write(files / "demo", ".gitkeep", "")
     write(files / "demo", "_flows/x.yaml", flow("x"))
     with client_for(fake_kestra) as client:
-        first = sync_flows(client, [flows_dir], namespace_files_dir=files)
+        first = sync_folder(client, flows_dir, namespace_files_dir=files)
     assert fake_kestra.namespace_files("demo") == {
         "/scripts/etl.py": b"print('etl')\n",
         "/data/seed.csv": b"a,b\n1,2\n",
@@ -341,7 +352,7 @@ def test_namespace_files_upload_only_what_changed(fake_kestra, tmp_path, flows_d
     fake_kestra.clear_requests()
     write(files / "demo", "scripts/etl.py", "print('etl v2')\n")
     with client_for(fake_kestra) as client:
-        second = sync_flows(client, [flows_dir], namespace_files_dir=files)
+        second = sync_folder(client, flows_dir, namespace_files_dir=files)
     changed = {r.path: r.action for r in second.files}
     assert changed == {"scripts/etl.py": Action.UPDATE, "data/seed.csv": Action.UNCHANGED}
     uploads = [r for r in fake_kestra.requests if r.method == "POST"]
@@ -358,7 +369,7 @@ def test_every_course_flow_syncs_and_a_second_run_changes_nothing(
     local, problems = read_local_flows([course])
     assert not problems and len(local) == 12
     with client_for(fake_kestra) as client:
-        first = sync_flows(client, [course])
+        first = sync_folder(client, course)
     assert first.counts()["create"] == 12 and not first.failed, [
         (r.id, r.message) for r in first.failed
     ]
@@ -366,7 +377,7 @@ def test_every_course_flow_syncs_and_a_second_run_changes_nothing(
         assert fake_kestra.flow_source(item.namespace, item.id) == item.source
     fake_kestra.clear_requests()
     with client_for(fake_kestra) as client:
-        second = sync_flows(client, [course])
+        second = sync_folder(client, course)
     assert second.counts()["unchanged"] == 12
     assert fake_kestra.writes() == []
 
@@ -377,13 +388,13 @@ def test_a_file_saved_with_a_byte_order_mark_syncs_like_any_other(fake_kestra, f
     write(flows_dir, "a.yml", flow("a"))
     (flows_dir / "b.yml").write_bytes(b"\xef\xbb\xbf" + flow("b").replace("\n", "\r\n").encode())
     with client_for(fake_kestra) as client:
-        first = sync_flows(client, [flows_dir])
+        first = sync_folder(client, flows_dir)
         assert {r.id: r.outcome for r in first.flows} == {
             "a": Outcome.APPLIED,
             "b": Outcome.APPLIED,
         }, [r.message for r in first.flows]
         assert not fake_kestra.flow_source("demo", "b").startswith("\ufeff")
-        again = sync_flows(client, [flows_dir])
+        again = sync_folder(client, flows_dir)
     assert {r.action for r in again.flows} == {Action.UNCHANGED}
 
 
@@ -391,9 +402,13 @@ def test_plan_sync_is_a_pure_function_of_local_and_server(flows_dir) -> None:
     write(flows_dir, "a.yaml", flow("a"))
     local, _ = read_local_flows([flows_dir])
     server = {"demo": {"a": flow("a"), "b": flow("b")}}
-    assert [(e.id, e.action) for e in plan_sync(local, server)] == [("a", Action.UNCHANGED)]
+    kept = plan_sync(local, server)
+    assert [(e.id, e.action) for e in kept] == [("a", Action.UNCHANGED), ("b", Action.SERVER_ONLY)]
     pruned = plan_sync(local, server, prune=True)
     assert [(e.id, e.action) for e in pruned] == [("a", Action.UNCHANGED), ("b", Action.DELETE)]
+    # A flow some file declares (held back for its errors) is never deleted.
+    guarded = plan_sync(local, server, prune=True, declared={("demo", "b")})
+    assert [(e.id, e.action) for e in guarded][1] == ("b", Action.SERVER_ONLY)
 
 
 # The command, end to end ----------------------------------------------------------------------
@@ -418,12 +433,20 @@ def test_cli_sync_json_and_rejected_flow_exit_code(cli, fake_kestra, tmp_path) -
     write(
         project / "flows", "bad.yaml", flow("bad").replace("io.kestra.plugin.core.log.Log", "Log")
     )
+    # Checked first: the file with an error is held back, the rest applied.
     result = cli("sync", "--json", cwd=project)
     assert result.returncode == ExitCode.FINDINGS
     answer = read_envelope(result.stdout, "sync")
     data = answer["data"]
     rows = {row["id"]: row for row in data["flows"]}
     assert rows["ok"]["outcome"] == "applied"
+    assert rows["bad"]["outcome"] == "held back"
+    assert any(d["rule"] == "type-invalid" for d in data["diagnostics"]), data["diagnostics"]
+    assert sorted(fake_kestra.flows()) == [("demo", "ok")]
+    # Unchecked, it goes to the server, which refuses it with its own words.
+    unchecked = cli("sync", "--json", "--no-validate", cwd=project)
+    answer = read_envelope(unchecked.stdout, "sync")
+    rows = {row["id"]: row for row in answer["data"]["flows"]}
     assert rows["bad"]["outcome"] == "failed" and "Invalid type" in rows["bad"]["message"]
     assert rows["bad"]["file"].endswith("bad.yaml")
     assert answer["exit_code"] == ExitCode.FINDINGS

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kestra_init.errors import UsageError
+from kestra_init.flows.lint_context import context_for_project
 from kestra_init.kestra.connection import NO_FLAGS, ConnectionFlags
 from kestra_init.project import find_project
-from kestra_init.services.sync.pipeline import sync_flows
+from kestra_init.services.local_flows import read_flow_set
+from kestra_init.services.sync.pipeline import SyncOptions, sync_flows
 from kestra_init.services.sync.results import ConfirmDeletes, ProgressCallback, SyncResult
 
 
@@ -25,6 +27,7 @@ def sync(
     confirm: ConfirmDeletes | None = None,
     dry_run: bool = False,
     namespace_files: bool = True,
+    validate: bool = True,
     progress: ProgressCallback | None = None,
 ) -> SyncResult:
     """The command: the project's flows/ and namespace-files/ by default, or ``paths``."""
@@ -41,6 +44,8 @@ def sync(
                 "sync reads the flow files (.yml, .yaml) named or found in the folders given.",
                 "check the path, or run `kestra-init sync` without a path for the project's flows",
             )
+        if prune and project is not None:
+            _check_prune_scope(paths, project.flows_dir)
     else:
         assert project is not None
         if not project.flows_dir.is_dir():
@@ -53,13 +58,34 @@ def sync(
         if namespace_files:
             files_dir = project.namespace_files_dir
     connection = connection_flags.resolve(project)
+    root = project.root if project else None
+    flow_set = read_flow_set(paths, project_root=root)
+    options = SyncOptions(
+        prune=prune, dry_run=dry_run, validate=validate, context=context_for_project(root)
+    )
     with KestraClient(connection) as client:
         return sync_flows(
             client,
-            paths,
+            flow_set,
             namespace_files_dir=files_dir,
-            prune=prune,
+            project_root=root,
+            options=options,
             confirm=confirm,
-            dry_run=dry_run,
             progress=progress,
         )
+
+
+def _check_prune_scope(paths: Sequence[Path], flows_dir: Path) -> None:
+    """--prune only with the whole flows folder: a flow whose file was left out would
+    look like one that has no file, and be deleted."""
+    folder = flows_dir.resolve()
+    if any(folder == p.resolve() or folder.is_relative_to(p.resolve()) for p in paths):
+        return
+    given = ", ".join(str(path) for path in paths)
+    raise UsageError(
+        f"--prune needs the whole {flows_dir.name}/ folder, and {given} is only part of it",
+        "A server flow is deleted only when no file of the project declares it; with part "
+        "of the folder, the flows of the other files would look deleted. Nothing was sent.",
+        f"run `kestra-init sync --prune` without a path (or with {flows_dir.name}/), or leave "
+        "--prune out to sync just these files",
+    )

@@ -23,16 +23,17 @@ from kestra_init.check_result import CheckResult, Status
 from kestra_init.errors import KestraInitError, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.diagnostics import Diagnostic, Severity
+from kestra_init.flows.lint_context import context_for_project
 from kestra_init.kestra.connection import Connection
 from kestra_init.kestra.models import ExecutionState
 from kestra_init.project import Project, require_project
 from kestra_init.project.checks import check_env_file, check_flow_secrets
 from kestra_init.project.env_create import create_env_file
 from kestra_init.services.follow import RunResult, RunUpdate, start_and_follow
-from kestra_init.services.local_flows import read_local_flows
-from kestra_init.services.sync.pipeline import sync_flows
+from kestra_init.services.local_flows import FlowSet, read_flow_set
+from kestra_init.services.sync.pipeline import SyncOptions, sync_flows
 from kestra_init.services.sync.plan import Action
-from kestra_init.services.sync.results import Outcome, SyncProgress, SyncResult
+from kestra_init.services.sync.results import Outcome, SyncProgress, SyncResult, SyncStage
 from kestra_init.stack import checks
 from kestra_init.stack.compose import Stack, resolve_settings
 from kestra_init.stack.events import PullLine, StepLine
@@ -52,7 +53,6 @@ from kestra_init.stack.stages import StackWatch, stage_service, up_stages
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from kestra_init.flows.lint import ValidationResult
     from kestra_init.kestra.client import KestraClient
 
 T = TypeVar("T")
@@ -158,11 +158,12 @@ def up(
     result = _summary(checked, started)
     from kestra_init.kestra.client import KestraClient  # loaded by _preload by now
 
+    flow_set = validation.result()
     with KestraClient(started.connection) as client:
-        _load_flows(checked.project, client, result, options, report, validation.result())
+        _load_flows(checked.project, client, result, options, report, flow_set)
         if options.smoke:
             result.smoke = _smoke(
-                checked.project, client, started.connection, options.timeout, report
+                checked.project, flow_set, client, started.connection, options.timeout, report
             )
     return result
 
@@ -320,35 +321,49 @@ def _load_flows(
     result: UpResult,
     options: UpOptions,
     report: Progress,
-    validation: ValidationResult | None,
+    flow_set: FlowSet | None,
 ) -> None:
-    """Report the offline validation, then sync what passed; files with errors are not sent."""
+    """Report the offline validation, then sync what passed; files with errors are not sent.
 
-    paths: list[Path] = []
-    if validation is not None:
-        result.diagnostics = list(validation.diagnostics)
-        broken = sorted({d.path for d in validation.diagnostics if d.severity is Severity.ERROR})
-        paths = [path for path in validation.files_checked if path not in broken]
-        flows = len(validation.flow_documents)
-        report(
-            StepLine(
-                f"Flows validated: {flows} flow{'s' if flows != 1 else ''}, "
-                f"{validation.errors} error{'s' if validation.errors != 1 else ''}, "
-                f"{validation.warnings} warning{'s' if validation.warnings != 1 else ''}",
-                ok=not broken,
-            )
+    The same pipeline as `kestra-init sync` (``services.sync.pipeline``), on flows
+    read and checked while the stack started.
+    """
+    if flow_set is None:
+        if not options.sync:
+            return
+        flow_set = FlowSet([])
+    result.diagnostics = flow_set.diagnostics()
+    errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
+    warnings = sum(1 for d in result.diagnostics if d.severity is Severity.WARNING)
+    flows = len(flow_set.declared())
+    report(
+        StepLine(
+            f"Flows validated: {_count(flows, 'flow')}, {_count(errors, 'error')}, "
+            f"{_count(warnings, 'warning')}",
+            ok=not flow_set.held_back(),
         )
-        if options.sync:
-            result.not_loaded = broken
+    )
     if not options.sync:
         return
+    result.not_loaded = flow_set.held_back()
     files_dir = project.namespace_files_dir if project.namespace_files_dir.is_dir() else None
 
     def on_sync(event: SyncProgress) -> None:
-        detail = f"{'reading' if event.stage == 'read' else 'writing'} {event.namespace}"
-        report(StageEvent("sync", "Flows synced", StageStatus.RUNNING, detail, 0.0))
+        verb = "reading" if event.stage is SyncStage.READ else "writing"
+        report(
+            StageEvent(
+                "sync", "Flows synced", StageStatus.RUNNING, f"{verb} {event.namespace}", 0.0
+            )
+        )
 
-    result.sync = sync_flows(client, paths, namespace_files_dir=files_dir, progress=on_sync)
+    result.sync = sync_flows(
+        client,
+        flow_set,
+        namespace_files_dir=files_dir,
+        project_root=project.root,
+        options=SyncOptions(check_everything=True, context=context_for_project(project.root)),
+        progress=on_sync,
+    )
     report(
         StageEvent(
             "sync",
@@ -358,6 +373,10 @@ def _load_flows(
             0.0,
         )
     )
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def _sync_summary(sync: SyncResult) -> str:
@@ -397,19 +416,22 @@ def _preload() -> None:
     import kestra_init.kestra.client  # noqa: F401
 
 
-def _validate_in_background(project: Project) -> Future[ValidationResult | None]:
-    """The offline validation of the project's flows, running in a thread."""
+def _validate_in_background(project: Project) -> Future[FlowSet | None]:
+    """The project's flows read, parsed and checked, in a thread while the stack starts."""
 
-    def validate() -> ValidationResult | None:
-        from kestra_init.flows.lint import validate_paths
-
-        return validate_paths([project.flows_dir]) if project.flows_dir.is_dir() else None
+    def validate() -> FlowSet | None:
+        if not project.flows_dir.is_dir():
+            return None
+        flow_set = read_flow_set([project.flows_dir], project_root=project.root)
+        flow_set.parse_all(checks=True, context=context_for_project(project.root))
+        return flow_set
 
     return _in_background(validate)
 
 
 def _smoke(
     project: Project,
+    flow_set: FlowSet | None,
     client: KestraClient,
     connection: Connection,
     timeout: float,
@@ -417,9 +439,7 @@ def _smoke(
 ) -> RunResult:
     """Run the hello-world flow with `run`'s own machinery and follow it to its end."""
 
-    local, _problems = (
-        read_local_flows([project.flows_dir]) if project.flows_dir.is_dir() else ([], [])
-    )
+    local = flow_set.flows()[0] if flow_set is not None else []
     candidates = sorted(
         (flow for flow in local if flow.id == SMOKE_FLOW_ID),
         key=lambda flow: flow.namespace != project.namespace,

@@ -29,6 +29,7 @@ from kestra_init.kestra.sse import FollowInterrupted, ServerEvent, iter_events
 from kestra_init.kestra.transport import Transport, Uncertain, describe, quote_segment
 
 YAML = {"Content-Type": "application/x-yaml"}
+SEARCH_PAGE = 100
 
 
 class KestraClient(Transport):
@@ -77,15 +78,20 @@ class KestraClient(Transport):
         self,
         *,
         query: str | None = None,
-        namespace: str | None = None,
+        filters: Mapping[str, str] | None = None,
         page: int = 1,
-        size: int = 100,
+        size: int = SEARCH_PAGE,
     ) -> tuple[list[dict[str, Any]], int]:
+        """One page of ``GET /flows/search``; ``filters`` match exactly (``EQUALS``).
+
+        Only the ``filters[...]`` form is sent: Kestra ignores the legacy parameters
+        as soon as one filter is there (RequestUtils, 1.3).
+        """
         params: dict[str, Any] = {"page": page, "size": size, "sort": "id:asc"}
         if query:
-            params["q"] = query
-        if namespace:
-            params["namespace"] = namespace
+            params["filters[q][EQUALS]"] = query
+        for field_name, value in (filters or {}).items():
+            params[f"filters[{field_name}][EQUALS]"] = value
         response = self._send("GET", self._api("flows", "search"), params=params)
         data = self._json_object(response, 200, doing="searching flows")
         results = data.get("results") or []
@@ -101,9 +107,9 @@ class KestraClient(Transport):
         found: list[str] = []
         page = 1
         while True:
-            results, total = self.search_flows(query=flow_id, page=page, size=100)
-            found += [f["namespace"] for f in results if f.get("id") == flow_id]
-            if page * 100 >= total or not results:
+            results, total = self.search_flows(query=flow_id, page=page)
+            found += [str(f.get("namespace")) for f in results if f.get("id") == flow_id]
+            if page * SEARCH_PAGE >= total or not results:
                 return sorted(set(found))
             page += 1
 
@@ -125,34 +131,48 @@ class KestraClient(Transport):
         flows of sub-namespaces come too, and the caller keeps the ones it wants.
         Builds without that endpoint get one request per flow instead.
         """
+        doing = f"reading the flows of namespace {namespace}"
         response = self._send(
             "GET", self._api("flows", "export", "by-query"), params={"namespace": namespace}
         )
         if response.status_code in (404, 405):
             return self._flow_sources_one_by_one(namespace)
-        self._expect(response, 200, doing=f"reading the flows of namespace {namespace}")
+        self._expect(response, 200, doing=doing)
         if not response.content:
             return []
         try:
             with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
                 return [
-                    archive.read(name).decode("utf-8")
+                    archive.read(name).decode("utf-8", "replace")
                     for name in archive.namelist()
                     if not name.endswith("/")
                 ]
         except zipfile.BadZipFile:
-            # Not the zip Kestra sends (a proxy's page?): ask flow by flow instead.
-            return self._flow_sources_one_by_one(namespace)
+            raise unexpected_answer(
+                self.connection, response, doing, "is not the zip archive Kestra sends"
+            ) from None
 
     def _flow_sources_one_by_one(self, namespace: str) -> list[str]:
-        response = self._send("GET", self._api("flows", quote_segment(namespace)))
-        listed = self._json_list(response, 200, doing=f"listing namespace {namespace}")
+        # The search endpoint, not `GET /flows/{namespace}`: a namespace named like one
+        # of FlowController's literal routes (`search`, `distinct-namespaces`...) would
+        # reach that route instead of the listing.
         sources = []
-        for item in listed:
+        for item in self.flows_in_namespace(namespace):
             flow = self.get_flow(namespace, str(item.get("id")))
             if flow and flow.get("source") is not None:
                 sources.append(str(flow["source"]))
         return sources
+
+    def flows_in_namespace(self, namespace: str) -> list[dict[str, Any]]:
+        """Every flow of exactly ``namespace`` (no sources), page by page."""
+        found: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            results, total = self.search_flows(filters={"namespace": namespace}, page=page)
+            found += [flow for flow in results if flow.get("namespace") == namespace]
+            if page * SEARCH_PAGE >= total or not results:
+                return found
+            page += 1
 
     def create_flow(
         self, source: str, *, namespace: str | None = None, flow_id: str | None = None
@@ -183,14 +203,18 @@ class KestraClient(Transport):
         raise last
 
     def update_flow(self, namespace: str, flow_id: str, source: str) -> dict[str, Any] | None:
-        """``PUT /flows/{ns}/{id}``; None when the flow does not exist (Kestra: 404, no body)."""
+        """``PUT /flows/{ns}/{id}``; None when the flow does not exist.
+
+        Any 404 means "missing": the controller returns a bare 404, which Micronaut 4
+        re-routes to Kestra's JSON NOT_FOUND handler (kestra.md, 1.x).
+        """
         response = self._send(
             "PUT",
             self._api("flows", quote_segment(namespace), quote_segment(flow_id)),
             content=source.encode(),
             headers=YAML,
         )
-        if response.status_code == 404 and not response.content.strip():
+        if response.status_code == 404:
             return None
         return self._json_object(response, 200, doing=f"updating flow {namespace}.{flow_id}")
 

@@ -22,9 +22,10 @@ whether a request will be made.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from kestra_init.codespaces.environment import public_url
 from kestra_init.errors import UsageError
@@ -123,22 +124,76 @@ class Connection:
         return "no credentials"
 
 
-def normalise_url(raw: str, origin: str) -> str:
-    """The server root from what a person typed: scheme required, API suffixes removed."""
-    url = raw.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(
-            f"'{raw}' (from {origin}) is not a Kestra URL",
-            "It must start with http:// or https:// and name a host, like http://localhost:8080.",
-            f"fix {origin} (for example --server http://localhost:8080)",
+@dataclass(frozen=True)
+class ParsedUrl:
+    """A server URL as typed, split: the root to call, and credentials from its user-info."""
+
+    url: str  # scheme, host, port and any path prefix: never a user name or password
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+_USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")
+
+
+def redact_url(text: str) -> str:
+    """``text`` with the user-info of every URL in it replaced by ``***``.
+
+    For anything that echoes what a person typed: a URL given as
+    ``https://user:password@host`` must never be printed, logged or stored as typed.
+    """
+    return _USERINFO.sub("***@", text)
+
+
+def normalise_url(raw: str, origin: str) -> ParsedUrl:
+    """The server root from what a person typed: scheme, host and port checked.
+
+    A user name and password in the URL (``https://user%40x.io:secret@host``)
+    are taken out and returned as credentials: the URL kept is free of them, so
+    no message, table, JSON answer or link can show them. API suffixes people
+    paste (``/api/v1/main``, ``/ui``) are removed. Anything malformed is a
+    usage error before any request is made.
+    """
+    shown = redact_url(raw.strip())
+
+    def refuse(why: str) -> UsageError:
+        return UsageError(
+            f"'{shown}' (from {origin}) is not a Kestra URL",
+            why,
+            f"fix {origin}, for example --server http://localhost:8080 or "
+            "https://kestra.example.com",
         )
-    # People often paste the API's address; keep only the server's root.
+
+    text = raw.strip().rstrip("/")
+    if any(ord(char) < 33 or char == "\x7f" for char in text):
+        raise refuse("It contains a space or a control character.")
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises for a port that is not a number from 0 to 65535
+        host = parts.hostname
+    except ValueError as error:
+        raise refuse(f"It cannot be read as a URL ({error}).") from None
+    if parts.scheme not in ("http", "https"):
+        raise refuse(
+            "It must start with http:// or https://"
+            + (f" (it starts with {parts.scheme}://)." if parts.scheme else ".")
+        )
+    if not host:
+        raise refuse("It names no host; a Kestra URL looks like http://localhost:8080.")
+    if port == 0:
+        raise refuse("Port 0 is not a port a server listens on.")
+    netloc = parts.netloc.rpartition("@")[2]
+    path = parts.path.rstrip("/")
+    # People often paste the API's or the UI's address; keep only the server's root.
     for suffix in (f"/api/v1/{TENANT}", "/api/v1", "/ui"):
-        if url.endswith(suffix):
-            url = url[: -len(suffix)]
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
             break
-    return url
+    return ParsedUrl(
+        url=f"{parts.scheme}://{netloc}{path}",
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
 
 
 def resolve_connection(
@@ -160,10 +215,13 @@ def resolve_connection(
 
     local = False
     ui_port: int | None = None
+    typed: ParsedUrl | None = None
     if server:
-        url, sources["url"] = normalise_url(server, server_option), server_option
+        typed, sources["url"] = normalise_url(server, server_option), server_option
     elif env.get(ENV_URL):
-        url, sources["url"] = normalise_url(env[ENV_URL], ENV_URL), ENV_URL
+        typed, sources["url"] = normalise_url(env[ENV_URL], ENV_URL), ENV_URL
+    if typed is not None:
+        url = typed.url
     elif project is not None:
         ui_port = project.ui_port
         url = f"http://localhost:{ui_port}"
@@ -179,10 +237,14 @@ def resolve_connection(
         variable: str,
         project_value: str | None,
         project_origin: str,
+        in_url: str | None = None,
     ) -> str | None:
         if flag_value:
             sources[name] = flag
             return flag_value
+        if in_url:
+            sources[name] = f"the user-info of {sources['url']}"
+            return in_url
         if env.get(variable):
             sources[name] = variable
             return env[variable]
@@ -201,6 +263,7 @@ def resolve_connection(
         ENV_USERNAME,
         project.admin_email if project else None,
         email_origin,
+        typed.username if typed else None,
     )
     chosen_password = pick(
         "password",
@@ -209,6 +272,7 @@ def resolve_connection(
         ENV_PASSWORD,
         project.admin_password if project else None,
         ".env KESTRA_ADMIN_PASSWORD",
+        typed.password if typed else None,
     )
     chosen_token = pick("api_token", api_token, "--api-token", ENV_API_TOKEN, None, "")
     return Connection(

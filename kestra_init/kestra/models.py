@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -67,6 +68,22 @@ LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 # Kestra 1.x's bulk namespace endpoint splits its body on this text wherever it
 # appears (even inside a block scalar): a flow holding it must go on its own.
 BULK_SEPARATOR = "---"
+# FlowController's literal routes, which win over `/flows/{namespace}`: a namespace
+# with one of these names cannot use the bulk namespace endpoint (kestra.md, 1.x).
+LITERAL_FLOW_ROUTES = frozenset(
+    {
+        "validate",
+        "import",
+        "search",
+        "bulk",
+        "graph",
+        "export",
+        "delete",
+        "disable",
+        "enable",
+        "distinct-namespaces",
+    }
+)
 _ISO_DURATION = re.compile(r"^PT?(?:(?P<h>[\d.]+)H)?(?:(?P<m>[\d.]+)M)?(?:(?P<s>[\d.]+)S)?$")
 
 
@@ -79,20 +96,59 @@ def duration_seconds(text: Any) -> float | None:
     return parts.get("h", 0) * 3600 + parts.get("m", 0) * 60 + parts.get("s", 0)
 
 
+def as_object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else empty: a server's odd answer never crashes us."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON list (anything else in it, or a non-list, is dropped)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _text(value: Any, default: str = "") -> str:
+    return value if isinstance(value, str) else default
+
+
+def _instant(value: Any) -> datetime | None:
+    """An ISO-8601 instant as Kestra writes them (``2024-01-01T10:00:00.123Z``)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        # Python 3.10's fromisoformat does not read the `Z` suffix.
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _seconds_between(state: dict[str, Any]) -> float | None:
+    started, ended = _instant(state.get("startDate")), _instant(state.get("endDate"))
+    if started is None or ended is None:
+        return None
+    return max((ended - started).total_seconds(), 0.0)
+
+
 @dataclass(frozen=True)
 class TaskRun:
     id: str
     task_id: str
     state: ExecutionState
     value: str | None = None
+    # What the task returned (1.x: a plain map once it ended; opaque when in storage).
+    outputs: dict[str, Any] = field(default_factory=dict)
+    duration: float | None = None  # seconds, once it ended
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TaskRun:
+        state = as_object(data.get("state"))
+        value = data.get("value")
         return cls(
-            id=str(data.get("id", "")),
-            task_id=str(data.get("taskId", "")),
-            state=ExecutionState(str((data.get("state") or {}).get("current", "CREATED"))),
-            value=data.get("value"),
+            id=_text(data.get("id")),
+            task_id=_text(data.get("taskId")),
+            state=ExecutionState(_text(state.get("current"), "CREATED") or "CREATED"),
+            value=value if isinstance(value, str) else None,
+            outputs=as_object(data.get("outputs")),
+            duration=_seconds_between(state),
         )
 
 
@@ -106,6 +162,8 @@ class Execution:
     inputs: dict[str, Any] = field(default_factory=dict)
     url: str | None = None
     duration: float | None = None  # seconds, once it ended
+    # The flow's outputs: Kestra sets them only when the execution ends.
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def finished(self) -> bool:
@@ -113,17 +171,57 @@ class Execution:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Execution:
-        state = data.get("state") or {}
+        state = as_object(data.get("state"))
+        url = data.get("url")
         return cls(
-            id=str(data.get("id", "")),
-            namespace=str(data.get("namespace", "")),
-            flow_id=str(data.get("flowId", "")),
-            state=ExecutionState(str(state.get("current", "CREATED"))),
-            task_runs=tuple(TaskRun.from_json(run) for run in data.get("taskRunList") or []),
-            inputs=dict(data.get("inputs") or {}),
-            url=data.get("url"),
+            id=_text(data.get("id")),
+            namespace=_text(data.get("namespace")),
+            flow_id=_text(data.get("flowId")),
+            state=ExecutionState(_text(state.get("current"), "CREATED") or "CREATED"),
+            task_runs=tuple(TaskRun.from_json(run) for run in as_objects(data.get("taskRunList"))),
+            inputs=as_object(data.get("inputs")),
+            url=url if isinstance(url, str) else None,
             duration=duration_seconds(state.get("duration")),
+            outputs=as_object(data.get("outputs")),
         )
+
+
+@dataclass(frozen=True)
+class FlowInput:
+    """One input a flow declares, as ``GET /flows/{ns}/{id}`` describes it (1.x).
+
+    ``required`` defaults to true; ``defaults`` is a Property, always a string
+    (core/src/main/java/io/kestra/core/models/flows/Input.java, 1.3).
+    """
+
+    id: str
+    type: str
+    required: bool = True
+    defaults: str | None = None
+    values: tuple[str, ...] = ()  # SELECT, ENUM, MULTISELECT
+
+    @property
+    def needs_a_value(self) -> bool:
+        return self.required and self.defaults is None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FlowInput:
+        # `name` is the deprecated spelling of `id`: Kestra takes the id from it.
+        identifier = _text(data.get("id")) or _text(data.get("name"))
+        values = data.get("values") or data.get("options") or []
+        default = data.get("defaults")
+        return cls(
+            id=identifier,
+            type=_text(data.get("type"), "STRING").upper() or "STRING",
+            required=data.get("required") is not False,
+            defaults=None if default is None else str(default),
+            values=tuple(str(v) for v in values) if isinstance(values, list) else (),
+        )
+
+
+def declared_inputs(flow: dict[str, Any]) -> list[FlowInput]:
+    """The inputs of a flow's JSON, in declaration order."""
+    return [FlowInput.from_json(item) for item in as_objects(flow.get("inputs"))]
 
 
 @dataclass(frozen=True)
@@ -135,10 +233,11 @@ class LogEntry:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LogEntry:
+        task_id = data.get("taskId")
         return cls(
-            timestamp=str(data.get("timestamp", "")),
-            level=str(data.get("level", "INFO")),
-            task_id=data.get("taskId"),
+            timestamp=_text(data.get("timestamp")),
+            level=_text(data.get("level"), "INFO") or "INFO",
+            task_id=task_id if isinstance(task_id, str) else None,
             message=str(data.get("message", "")),
         )
 
@@ -167,13 +266,20 @@ class FlowValidation:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FlowValidation:
+        index = data.get("index")
+        constraints = data.get("constraints")
+
+        def texts(key: str) -> tuple[str, ...]:
+            items = data.get(key)
+            return tuple(str(item) for item in items) if isinstance(items, list) else ()
+
         return cls(
-            index=int(data.get("index") or 0),
-            namespace=data.get("namespace"),
-            flow=data.get("flow"),
-            constraints=data.get("constraints") or None,
-            warnings=tuple(str(w) for w in data.get("warnings") or []),
-            infos=tuple(str(i) for i in data.get("infos") or []),
-            deprecation_paths=tuple(str(p) for p in data.get("deprecationPaths") or []),
-            errors=tuple(e for e in data.get("errors") or [] if isinstance(e, dict)),
+            index=index if isinstance(index, int) else 0,
+            namespace=_text(data.get("namespace")) or None,
+            flow=_text(data.get("flow")) or None,
+            constraints=str(constraints) if constraints else None,
+            warnings=texts("warnings"),
+            infos=texts("infos"),
+            deprecation_paths=texts("deprecationPaths"),
+            errors=tuple(as_objects(data.get("errors"))),
         )

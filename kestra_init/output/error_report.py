@@ -9,7 +9,6 @@ screen. Exit codes are not chosen here: each error's category carries its own
 from __future__ import annotations
 
 import os
-import re
 import sys
 import tempfile
 import traceback
@@ -20,6 +19,7 @@ from rich.text import Text
 
 from kestra_init import __version__
 from kestra_init.errors import KestraInitError
+from kestra_init.kestra.connection import redact_url
 from kestra_init.output.console import err
 
 
@@ -52,7 +52,9 @@ def report_internal_error(error: BaseException) -> Path:
     with os.fdopen(fd, "w") as handle:
         handle.write(f"kestra-init {__version__} on Python {sys.version.split()[0]}\n")
         handle.write("command: " + " ".join(redact_argv(sys.argv)) + "\n\n")
-        traceback.print_exception(type(error), error, error.__traceback__, file=handle)
+        # An exception's message may quote a URL as typed: its user-info goes too.
+        lines = traceback.format_exception(type(error), error, error.__traceback__)
+        handle.write(redact_url("".join(lines)))
     err().print(
         f"[bold red]Error:[/bold red] [bold]kestra-init stopped on an unexpected "
         f"{type(error).__name__}.[/bold] This is a bug in kestra-init, not in your "
@@ -62,39 +64,50 @@ def report_internal_error(error: BaseException) -> Path:
     return Path(name)
 
 
-# Options whose value is a secret, and --data answers whose key names one.
+# Options whose whole value is a secret; options whose value is KEY=VALUE, where
+# the value is a secret when the key's name says so.
 _SECRET_OPTIONS = ("--password", "--api-token")
-_DATA_OPTIONS = ("--data", "-d")
-_SECRET_KEY_WORDS = ("password", "secret", "token")
-_URL_USERINFO_RE = re.compile(r"(?<=://)[^/\s]*@")
+_PAIR_OPTIONS = ("--data", "-d", "--input", "-i")
+_SECRET_KEY_WORDS = ("password", "passwd", "secret", "token", "credential", "apikey", "api_key")
 
 
 def redact_argv(argv: list[str]) -> list[str]:
-    """The command line with secrets replaced by ``***``: crash files get shared."""
+    """The command line with secrets replaced by ``***``: crash files get shared.
+
+    Hidden: the values of ``--password`` and ``--api-token``; the values of
+    ``--data KEY=VALUE`` and ``--input KEY=VALUE`` (also written ``-dKEY=VALUE``,
+    ``--data=KEY=VALUE``) whose key names a secret; the user-info of any URL.
+    """
     shown: list[str] = []
-    hide_next = False
-    data_next = False
+    pending = ""  # the option whose value the next argument is
     for arg in argv:
-        if hide_next:
+        if pending in _SECRET_OPTIONS:
             shown.append("***")
-        elif data_next:
-            shown.append(_redact_answer(arg))
-        elif arg.startswith(tuple(f"{option}=" for option in _SECRET_OPTIONS)):
-            shown.append(arg.split("=", 1)[0] + "=***")
-        elif arg.startswith("--data="):
-            shown.append("--data=" + _redact_answer(arg.split("=", 1)[1]))
+        elif pending in _PAIR_OPTIONS:
+            shown.append(_redact_pair(arg))
         else:
-            shown.append(_URL_USERINFO_RE.sub("***@", arg))
-        hide_next = not hide_next and not data_next and arg in _SECRET_OPTIONS
-        data_next = not data_next and arg in _DATA_OPTIONS
+            shown.append(_redact_option(arg))
+        pending = "" if pending else (arg if arg in _SECRET_OPTIONS + _PAIR_OPTIONS else "")
     return shown
 
 
-def _redact_answer(answer: str) -> str:
-    key, equals, _value = answer.partition("=")
-    if equals and any(word in key.lower() for word in _SECRET_KEY_WORDS):
+def _redact_option(arg: str) -> str:
+    for option in _SECRET_OPTIONS:
+        if arg.startswith(option + "="):
+            return option + "=***"
+    for option in _PAIR_OPTIONS:
+        long_form = option.startswith("--")
+        glued = option + "=" if long_form else option  # --data=K=V, -dK=V
+        if arg.startswith(glued) and len(arg) > len(glued):
+            return glued + _redact_pair(arg[len(glued) :])
+    return redact_url(arg)
+
+
+def _redact_pair(pair: str) -> str:
+    key, equals, _value = pair.partition("=")
+    if equals and any(word in key.lower().replace("-", "_") for word in _SECRET_KEY_WORDS):
         return f"{key}=***"
-    return answer
+    return redact_url(pair)
 
 
 def _sentence(text: str) -> str:

@@ -8,41 +8,70 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm
-from rich.table import Table
 from rich.text import Text
 
 from kestra_init.errors import UsageError
 from kestra_init.output.console import err, out
-from kestra_init.services.sync.plan import PlanEntry
+from kestra_init.output.diagnostics import diagnostic_line, shown_path
+from kestra_init.output.tables import Column, print_table
+from kestra_init.services.sync.plan import Action, PlanEntry
 from kestra_init.services.sync.results import (
     ConfirmDeletes,
     FileResult,
     FlowResult,
+    Outcome,
     SyncProgress,
     SyncResult,
+    SyncStage,
 )
 
 if TYPE_CHECKING:
     from rich.status import Status
 
 
-# Beyond this many flows, unchanged ones are counted instead of listed.
+# Beyond this many flows, unchanged ones are counted instead of listed; beyond this
+# many changes, the rest are counted too (`--json` lists every one).
 LIST_UNCHANGED_UP_TO = 40
+LIST_CHANGES_UP_TO = 200
 
-_ACTION_STYLE = {"create": "green", "update": "yellow", "delete": "red", "unchanged": "dim"}
-_OUTCOME_STYLE = {"applied": "green", "failed": "bold red", "skipped": "dim", "planned": "cyan"}
-
-
-def _shown(path: Path | None, cwd: Path | None = None) -> str:
-    """``path`` relative to ``cwd`` (default: the current folder) when inside it."""
-    if path is None:
-        return ""
-    try:
-        return str(path.resolve().relative_to(cwd or Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+_ACTION_STYLE = {
+    Action.CREATE: "green",
+    Action.UPDATE: "yellow",
+    Action.DELETE: "bold red",
+    Action.UNCHANGED: "dim",
+    Action.SERVER_ONLY: "magenta",
+}
+_OUTCOME_STYLE = {
+    Outcome.APPLIED: "green",
+    Outcome.FAILED: "bold red",
+    Outcome.SKIPPED: "dim",
+    Outcome.PLANNED: "cyan",
+    Outcome.HELD_BACK: "bold red",
+}
+# The order rows are listed in: what deletes first, then what changes, then the rest.
+_ORDER = {
+    Action.DELETE: 0,
+    Action.CREATE: 1,
+    Action.UPDATE: 1,
+    Action.SERVER_ONLY: 2,
+    Action.UNCHANGED: 3,
+}
+_FLOW_COLUMNS = (
+    Column("Flow"),
+    Column("Action"),
+    Column("Result"),
+    Column("File", label="file"),
+    Column("Message", wraps=True),
+)
+_FILE_COLUMNS = (
+    Column("Namespace file"),
+    Column("Action"),
+    Column("Result"),
+    Column("Message", wraps=True),
+)
 
 
 class ProgressView:
@@ -54,12 +83,18 @@ class ProgressView:
         self._text = "Reading the server's flows…"
 
     def __call__(self, event: SyncProgress) -> None:
-        verb = "Reading from" if event.stage == "read" else "Writing to"
+        verb = "Reading from" if event.stage is SyncStage.READ else "Writing to"
         self._text = f"{verb} the server: {event.done}/{event.total} namespaces done…"
         if self._status is not None:
             self._status.update(self._text)
-        elif event.stage == "write":
-            self.console.print(f"✓ namespace {event.namespace} written", style="dim")
+        elif event.stage is SyncStage.WRITE:
+            if event.ok:
+                self.console.print(f"✓ namespace {event.namespace} written", style="dim")
+            else:
+                self.console.print(
+                    f"✗ namespace {event.namespace}: not everything was written (see below)",
+                    style="red",
+                )
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -114,86 +149,104 @@ def confirm_deletes(yes: bool, view: ProgressView | None = None) -> ConfirmDelet
     return ask
 
 
-def _table(title: str, columns: tuple[str, ...], with_message: bool) -> Table:
-    table = Table(title=title, title_justify="left", show_edge=False)
-    for column in columns:
-        if column in ("Action", "Result"):
-            table.add_column(column, no_wrap=True, min_width=9 if column == "Action" else 7)
-        else:
-            table.add_column(column, overflow="fold")
-    if with_message:
-        table.add_column("Message", overflow="fold", ratio=1)
-    return table
-
-
 def render_text(result: SyncResult) -> None:
     console = out()
     cwd = Path.cwd().resolve()  # once, not once per row
-    flows = result.flows
-    list_unchanged = len(flows) <= LIST_UNCHANGED_UP_TO
-    rows = [r for r in flows if list_unchanged or r.action.value != "unchanged"]
-    if rows:
-        messages = any(r.message for r in rows)
-        table = _table(
-            f"Flows on {result.server}", ("Namespace", "Flow", "Action", "Result", "File"), messages
-        )
-        for row in sorted(rows, key=lambda r: (r.namespace, r.id)):
-            where = _shown(row.path, cwd) + (f":{row.line}" if row.path and row.line > 1 else "")
-            cells = [
-                Text(row.namespace),
-                Text(row.id),
-                Text(row.action.value, style=_ACTION_STYLE[row.action.value]),
-                _result_cell(row),
-                Text(where),
-            ]
-            if messages:
-                cells.append(
-                    Text(row.message, style="red" if row.outcome.value == "failed" else "dim")
-                )
-            table.add_row(*cells)
-        console.print(table)
-    hidden = len(flows) - len(rows)
-    if hidden:
-        console.print(
-            Text(f"… and {hidden} unchanged flows (--json lists every flow)", style="dim")
-        )
+    for diagnostic in result.diagnostics:
+        console.print(diagnostic_line(diagnostic, cwd), soft_wrap=True)
+    if result.diagnostics:
+        console.print()
+    _render_flows(console, result, cwd)
     if result.files:
-        messages = any(r.message for r in result.files)
-        table = _table("Namespace files", ("Namespace", "Path", "Action", "Result"), messages)
-        for file_row in sorted(result.files, key=lambda r: (r.namespace, r.path)):
-            cells = [
-                Text(file_row.namespace),
-                Text("/" + file_row.path),
-                Text(file_row.action.value, style=_ACTION_STYLE[file_row.action.value]),
-                _result_cell(file_row),
+        rows = [
+            [
+                Text(f"{row.namespace}:/{row.path}"),
+                Text(row.action.value, style=_ACTION_STYLE[row.action]),
+                _result_cell(row),
+                Text(row.message, style="red" if row.outcome is Outcome.FAILED else "dim"),
             ]
-            if messages:
-                style = "red" if file_row.outcome.value == "failed" else "dim"
-                cells.append(Text(file_row.message, style=style))
-            table.add_row(*cells)
-        console.print(table)
+            for row in sorted(result.files, key=lambda r: (r.namespace, r.path))
+        ]
+        print_table(console, _FILE_COLUMNS, rows, title="Namespace files")
     for skipped in result.skipped:  # as `validate` reports them: an info line each
-        where = _shown(skipped.path, cwd) + (f":{skipped.line}" if skipped.line else "")
-        console.print(Text(f"{where} {skipped.message}", style="dim"))
+        where = shown_path(skipped.path, cwd) + (f":{skipped.line}" if skipped.line else "")
+        console.print(Text(f"{where} {skipped.message}", style="dim"), soft_wrap=True)
     if result.problems:
         console.print(Text("Not synced (fix these files):", style="bold red"))
         for problem in result.problems:
-            where = _shown(problem.path, cwd) + (f":{problem.line}" if problem.line else "")
-            console.print(Text(f"  {where} {problem.message}"))
-    console.print(_summary(result))
+            where = shown_path(problem.path, cwd) + (f":{problem.line}" if problem.line else "")
+            console.print(Text(f"  {where} {problem.message}"), soft_wrap=True)
+    if result.dry_run:
+        _render_diffs(console, result)
+    if result.prune_disabled:
+        console.print(Text(result.prune_disabled + ".", style="bold red"), soft_wrap=True)
+    console.print(_summary(result), soft_wrap=True)
+
+
+def _render_flows(console: Console, result: SyncResult, cwd: Path) -> None:
+    flows = sorted(result.flows, key=lambda r: (_ORDER[r.action], r.namespace, r.id))
+    deletes = [r for r in flows if r.action is Action.DELETE]
+    if deletes:
+        verb = "to delete" if result.dry_run or result.declined else "deleted on the server"
+        count = f"{len(deletes)} flow{'s' if len(deletes) != 1 else ''}"
+        console.print(Text(f"{count} {verb}:", style="bold red"))
+    unchanged = [r for r in flows if r.action is Action.UNCHANGED]
+    shown = [r for r in flows if r.action is not Action.UNCHANGED][:LIST_CHANGES_UP_TO]
+    if len(unchanged) <= LIST_UNCHANGED_UP_TO:
+        shown += unchanged
+    rows = []
+    for row in shown:
+        where = shown_path(row.path, cwd) + (f":{row.line}" if row.path and row.line > 1 else "")
+        rows.append(
+            [
+                Text(f"{row.namespace}/{row.id}"),
+                Text(row.action.value, style=_ACTION_STYLE[row.action]),
+                _result_cell(row),
+                Text(where),
+                Text(row.message, style="red" if row.outcome is Outcome.FAILED else "dim"),
+            ]
+        )
+    print_table(console, _FLOW_COLUMNS, rows, title=f"Flows on {result.server}")
+    hidden = len(flows) - len(shown)
+    if hidden:
+        console.print(
+            Text(f"… and {hidden} more flows (--json lists every flow)", style="dim"),
+            soft_wrap=True,
+        )
+
+
+def _render_diffs(console: Console, result: SyncResult) -> None:
+    """What each planned update changes: the server's source against the file."""
+    for row in result.flows:
+        if not row.diff:
+            continue
+        console.print(Text(f"\n{row.namespace}/{row.id}:", style="bold"), soft_wrap=True)
+        for line in row.diff.splitlines():
+            style = ""
+            if line.startswith("+") and not line.startswith("+++"):
+                style = "green"
+            elif line.startswith("-") and not line.startswith("---"):
+                style = "red"
+            elif line.startswith("@@"):
+                style = "cyan"
+            console.print(Text(line, style=style), soft_wrap=True)
 
 
 def _result_cell(row: FlowResult | FileResult) -> Text:
-    if row.action.value == "unchanged":
+    if row.action is Action.UNCHANGED or (
+        row.action is Action.SERVER_ONLY and row.outcome is Outcome.SKIPPED
+    ):
         return Text("-", style="dim")  # nothing to send
-    return Text(row.outcome.value, style=_OUTCOME_STYLE[row.outcome.value])
+    return Text(row.outcome.value, style=_OUTCOME_STYLE[row.outcome])
 
 
 def _summary(result: SyncResult) -> Text:
     items = result.items
     if not items and not result.problems:
         return Text("No flow files found: nothing to sync.", style="yellow")
-    unchanged = sum(1 for r in items if r.action.value == "unchanged")
+    counts = {action: sum(1 for r in items if r.action is action) for action in Action}
+    held = len(result.held_back)
+    kept = counts[Action.SERVER_ONLY]
     if result.declined:
         text = Text("Nothing was written: ", style="bold yellow")
         text.append(
@@ -202,36 +255,51 @@ def _summary(result: SyncResult) -> Text:
         )
         return text
     if result.dry_run:
-        planned = {
-            a: sum(1 for r in items if r.action.value == a) for a in ("create", "update", "delete")
-        }
         text = Text("Dry run, nothing was written: ", style="bold cyan")
-        text.append(
-            f"{planned['create']} to create, {planned['update']} to update, "
-            f"{planned['delete']} to delete, {unchanged} unchanged."
-        )
+        parts = [
+            f"{counts[Action.CREATE]} to create",
+            f"{counts[Action.UPDATE]} to update",
+            f"{counts[Action.DELETE]} to delete",
+            f"{counts[Action.UNCHANGED]} unchanged",
+        ]
+        if kept:
+            parts.append(f"{kept} only on the server")
+        if held:
+            parts.append(f"{held} held back for errors")
+        text.append(", ".join(parts) + ".")
         return text
     done = {
-        a: sum(1 for r in items if r.action.value == a and r.outcome.value == "applied")
-        for a in ("create", "update", "delete")
+        action: sum(1 for r in items if r.action is action and r.outcome is Outcome.APPLIED)
+        for action in (Action.CREATE, Action.UPDATE, Action.DELETE)
     }
-    failed = sum(1 for r in items if r.outcome.value == "failed")
-    skipped = sum(
-        1 for r in items if r.action.value != "unchanged" and r.outcome.value == "skipped"
+    failed = len(result.failed)
+    not_sent = sum(
+        1
+        for r in items
+        if r.action in (Action.CREATE, Action.UPDATE, Action.DELETE)
+        and r.outcome is Outcome.SKIPPED
     )
-    if not any(done.values()) and not failed and not skipped and not result.problems:
-        these = "this one" if len(items) == 1 else f"these {len(items)}"
-        return Text(f"Everything is unchanged: the server already has {these}.", style="green")
-    parts = [f"{done['create']} created", f"{done['update']} updated"]
-    if done["delete"]:
-        parts.append(f"{done['delete']} deleted")
-    parts.append(f"{unchanged} unchanged")
-    if skipped:
-        parts.append(f"{skipped} not sent")
+    problems = bool(result.problems or result.prune_disabled)
+    if not any(done.values()) and not (failed or not_sent or held or problems):
+        these = "this one" if len(items) - kept == 1 else f"these {len(items) - kept}"
+        text = Text(f"Everything is unchanged: the server already has {these}.", style="green")
+        if kept:
+            text.append(f" {kept} flow{'s' if kept != 1 else ''} only on the server, kept.")
+        return text
+    parts = [f"{done[Action.CREATE]} created", f"{done[Action.UPDATE]} updated"]
+    if done[Action.DELETE]:
+        parts.append(f"{done[Action.DELETE]} deleted")
+    parts.append(f"{counts[Action.UNCHANGED]} unchanged")
+    if kept:
+        parts.append(f"{kept} only on the server (kept)")
+    if held:
+        parts.append(f"{held} held back for errors")
+    if not_sent:
+        parts.append(f"{not_sent} not sent")
     if failed:
         parts.append(f"{failed} failed")
     text = Text()
-    if failed or result.problems or result.error is not None:
+    if failed or held or problems or not_sent or result.error is not None:
         text.append("Sync finished with problems: ", style="bold red")
     else:
         text.append("Synced: ", style="bold green")

@@ -21,7 +21,9 @@ import re
 import secrets
 import string
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Kestra's own pattern for the username (an e-mail address, ASCII only, no `_` in the
+# domain): kestra.md, read from Kestra's basic-auth configuration check.
+EMAIL_RE = re.compile(r"^[a-zA-Z0-9_!#$%&'*+/=?`{|}~^.-]+@[a-zA-Z0-9.-]+$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
 UNSAFE_PASSWORD_CHARS = set("'\"\\$`") | set(string.whitespace)
 
@@ -33,7 +35,10 @@ def username_problem(username: str) -> str | None:
     if len(username) > 256:
         return "the username is longer than 256 characters, Kestra's limit"
     if not EMAIL_RE.match(username):
-        return f"'{username}' is not an email address, and Kestra's username must be one"
+        return (
+            f"'{username}' is not an email address as Kestra reads one (ASCII letters, digits "
+            "and ._%+- etc. before the @, letters, digits, dots and dashes after it)"
+        )
     unsafe = sorted({c for c in username if c in UNSAFE_PASSWORD_CHARS})
     if unsafe:
         shown = " ".join(repr(c) for c in unsafe)

@@ -154,17 +154,17 @@ def _listening_inodes(port: int, proc: Path) -> set[str]:
 
 
 def _process_name(pid_dir: Path) -> str:
+    """The program's name, never its arguments: a command line can hold a password
+    (``--password ...``), and the message naming the port's owner is shown and shared."""
     try:
         raw = (pid_dir / "cmdline").read_bytes()
     except OSError:
         raw = b""
-    words = [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-    if words:
-        # "python3 -m http.server 8080" says more than "python3".
-        shown = " ".join([Path(words[0]).name, *words[1:]])
-        return shown if len(shown) <= 80 else shown[:77] + "..."
+    program = raw.split(b"\0", 1)[0].decode(errors="replace")
+    if program:
+        return Path(program).name[:80]
     try:
-        return (pid_dir / "comm").read_text().strip()
+        return (pid_dir / "comm").read_text().strip() or "unknown"
     except OSError:
         return "unknown"
 

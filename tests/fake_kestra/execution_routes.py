@@ -85,19 +85,30 @@ class ExecutionRoutes:
         self.wfile.flush()
 
     def follow_execution(self, query: dict, body: bytes, execution_id: str) -> None:
-        execution = self._execution(execution_id)
+        """The SSE stream: `start`, `progress` (the execution), `end` (event names in `id`).
+
+        `end` comes once the afterExecution tasks are done too, which can be after the
+        state turned terminal (ExecutionStreamingService, 1.3). An unknown id gets a
+        200 and `start`, then the stream breaks (Kestra waits about 10 s first).
+        """
+        with self.server.state.lock:
+            execution = self.server.state.executions.get(execution_id)
         self._sse_start()
-        self._sse("start", {"id": execution_id})
+        self._sse("start", {"id": execution_id, "deleted": False})
+        if execution is None:
+            time.sleep(self.server.state.settings.unknown_follow_seconds)
+            return
         snapshot = execution.snapshot(time.time())
-        if snapshot["state"]["current"] in TERMINAL_STATES:
+        if time.time() >= execution.stream_end:
             self._sse("end", snapshot)
             return
         self._sse("progress", snapshot)
         last = _fingerprint(snapshot)
         while True:
             time.sleep(0.02)
-            snapshot = execution.snapshot(time.time())
-            if snapshot["state"]["current"] in TERMINAL_STATES:
+            now = time.time()
+            snapshot = execution.snapshot(now)
+            if now >= execution.stream_end and snapshot["state"]["current"] in TERMINAL_STATES:
                 self._sse("progress", snapshot)
                 self._sse("end", snapshot)
                 return

@@ -53,6 +53,17 @@ class Execution:
     final: str
     stopped: tuple[float, str] | None = None  # (when, KILLED|CANCELLED|...) forced from outside
     log_delay: float = 0.0
+    # afterExecution tasks: they run once the state is terminal, and the follow
+    # stream sends `end` only after them (ExecutionService.isTerminated, 1.3).
+    after: list[TaskPlan] = field(default_factory=list)
+    # The flow's outputs, set when the execution ends (ExecutorService.onEnd).
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stream_end(self) -> float:
+        """When the follow stream sends `end`: after the afterExecution tasks."""
+        end, _final = self._cut()
+        return max([end, *(task.end for task in self.after)])
 
     def _cut(self) -> tuple[float, str]:
         if self.stopped and self.stopped[0] < self.end:
@@ -77,11 +88,12 @@ class Execution:
         if now >= end:
             histories.append({"state": final, "date": now_iso(end)})
         runs = []
-        for task in self.tasks:
-            if task.start > now or task.start >= end:
+        for task in [*self.tasks, *self.after]:
+            after = task in self.after
+            if task.start > now or (task.start >= end and not after):
                 continue
             task_end, task_final = task.end, task.final
-            if end < task.end:
+            if end < task.end and not after:
                 task_end, task_final = end, final if final in ("KILLED", "CANCELLED") else "KILLED"
             task_hist = [
                 {"state": "CREATED", "date": now_iso(task.start)},
@@ -118,7 +130,7 @@ class Execution:
         if now >= end:
             state["endDate"] = now_iso(end)
             state["duration"] = f"PT{max(end - self.created, 0):.3f}S"
-        return {
+        answer = {
             "id": self.id,
             "namespace": self.namespace,
             "flowId": self.flow_id,
@@ -130,6 +142,9 @@ class Execution:
             "originalId": self.id,
             "deleted": False,
         }
+        if now >= end and self.outputs and final == "SUCCESS":
+            answer["outputs"] = dict(self.outputs)  # absent when empty (NON_EMPTY)
+        return answer
 
     def url(self, kestra_url: str | None) -> str:
         """The execution's page, as Kestra 1.x puts it in the answer to the POST that
@@ -142,10 +157,11 @@ class Execution:
         threshold = LOG_LEVELS.index(min_level) if min_level in LOG_LEVELS else 2
         end, _final = self._cut()
         entries = []
-        for task in self.tasks:
+        for task in [*self.tasks, *self.after]:
             for moment, level, message in task.logs:
                 visible = moment + self.log_delay <= now
-                if not visible or moment > end or LOG_LEVELS.index(level) < threshold:
+                late = moment > end and task not in self.after
+                if not visible or late or LOG_LEVELS.index(level) < threshold:
                     continue
                 entries.append(
                     {
@@ -299,6 +315,32 @@ def plan_execution(
             break
         if outcome == "WARNING":
             final = "WARNING"
+    end = max(moment, running_at) + 0.01
+    after: list[TaskPlan] = []
+    moment = end
+    for position, item in enumerate(flow.after_execution):
+        message = item.keys.get("message") or item.blocks.get("message") or ""
+        task_type = item.keys.get("type") or ""
+        logs = [(moment, "INFO", _render(message, inputs).rstrip("\n"))] if message else []
+        task_id = item.keys.get("id") or f"after{position}"
+        after.append(
+            TaskPlan(
+                task_id,
+                task_type,
+                new_id(),
+                moment,
+                moment + settings.task_seconds,
+                "SUCCESS",
+                logs,
+            )
+        )
+        moment += settings.task_seconds
+    task_outputs = {task.task_id: task.outputs for task in tasks}
+    outputs = {
+        item.keys["id"]: _render_outputs(item.keys.get("value") or "", task_outputs)
+        for item in flow.outputs
+        if item.keys.get("id")
+    }
     return Execution(
         execution_id,
         record.namespace,
@@ -309,7 +351,22 @@ def plan_execution(
         created,
         running_at,
         tasks,
-        max(moment, running_at) + 0.01,
+        end,
         final,
         log_delay=settings.log_delay,
+        after=after,
+        outputs=outputs,
+    )
+
+
+_OUTPUT_EXPR_RE = re.compile(r"\{\{\s*outputs\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\s*\}\}")
+
+
+def _render_outputs(value: str, task_outputs: dict[str, dict[str, Any]]) -> Any:
+    """A flow output's value: ``{{ outputs.task.name }}`` of a task that ran, else the text."""
+    whole = _OUTPUT_EXPR_RE.fullmatch(value.strip())
+    if whole:
+        return task_outputs.get(whole.group(1), {}).get(whole.group(2))
+    return _OUTPUT_EXPR_RE.sub(
+        lambda m: str(task_outputs.get(m.group(1), {}).get(m.group(2), "")), value
     )

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 from .http_errors import HttpError
+
+# Characters a zip entry's name may not hold (NamespaceFileController, 1.0 to 1.3).
+ZIP_REFUSED = re.compile(r'[ %\[\]{}|"<>^`]')
+
+
+def stored_name(path: str) -> str:
+    """The name Kestra stores a ``?path=`` under: it goes through a URL encoder and
+    back, so a space becomes ``+`` (``a b`` and ``a+b`` are the same file)."""
+    return "/" + path.lstrip("/").replace(" ", "+")
 
 
 class FileRoutes:
@@ -27,18 +37,24 @@ class FileRoutes:
         with state.lock:
             files = state.files.setdefault(namespace, {})
             if (filename or "").lower().endswith(".zip"):
+                # 1.0 to 1.3 unpack a part named *.zip at "/" + entry name, `path` ignored.
                 with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    for entry in archive.namelist():
-                        if not entry.endswith("/"):
-                            files["/" + entry.lstrip("/")] = archive.read(entry)
+                    entries = [e for e in archive.namelist() if not e.endswith("/")]
+                    for entry in entries:
+                        if ZIP_REFUSED.search(entry):
+                            # URI.create("/" + name) refuses these characters.
+                            raise HttpError(422, f"Illegal character in path: /{entry}")
+                    for entry in entries:
+                        # `#` and `?` end the URI's path: the rest of the name is lost.
+                        files["/" + re.split(r"[#?]", entry.lstrip("/"))[0]] = archive.read(entry)
             else:
                 if path.startswith("/_flows"):
                     raise HttpError(422, "Forbidden path: /_flows")
-                files["/" + path.lstrip("/")] = data
+                files[stored_name(path)] = data
         self._send(200)
 
     def get_file(self, query: dict, body: bytes, namespace: str) -> None:
-        path = "/" + query.get("path", [""])[0].lstrip("/")
+        path = stored_name(query.get("path", [""])[0])
         with self.server.state.lock:
             data = self.server.state.files.get(namespace, {}).get(path)
         if data is None:

@@ -46,7 +46,9 @@ class FlowRoutes:
         with state.lock:
             record = state.live_flow(namespace, flow_id)
             if record is None:
-                raise HttpError(404, empty=True)
+                # The controller returns a bare 404, which Micronaut 4 re-routes to
+                # Kestra's global NOT_FOUND handler: the answer has a JSON body.
+                raise HttpError(404, "Not Found")
             source = body.decode()
             flow = read_flow(source)
             if flow.id and flow.id != flow_id:
@@ -60,12 +62,37 @@ class FlowRoutes:
 
     def get_flow(self, query: dict, body: bytes, namespace: str, flow_id: str) -> None:
         state = self.server.state
+        with_source = query.get("source", ["false"])[0] == "true"
+        revision = query.get("revision", [None])[0]
         with state.lock:
-            record = state.live_flow(namespace, flow_id)
-            if record is None:
-                raise HttpError(404, f"Unable to find flow {namespace}.{flow_id}")
-            with_source = query.get("source", ["false"])[0] == "true"
+            record = state.flows.get((namespace, flow_id))
+            if revision is not None:
+                # Exactly that revision, deleted flow or not (FlowController.getFlow).
+                if record is None or not revision.isdigit():
+                    raise HttpError(404, "Not Found")
+                number = int(revision)
+                if not 1 <= number <= record.revision:
+                    raise HttpError(404, "Not Found")
+                self._json(200, record.as_json(with_source=with_source, revision=number))
+                return
+            if record is None or record.deleted:
+                raise HttpError(404, "Not Found")
             self._json(200, record.as_json(with_source=with_source))
+
+    def flow_revisions(self, query: dict, body: bytes, namespace: str, flow_id: str) -> None:
+        """Every revision, oldest first, each with its source (FlowController.listFlowRevisions)."""
+        state = self.server.state
+        with state.lock:
+            record = state.flows.get((namespace, flow_id))
+            if record is None:
+                raise HttpError(404, "Not Found")
+            self._json(
+                200,
+                [
+                    record.as_json(with_source=True, revision=number)
+                    for number in range(1, record.revision + 1)
+                ],
+            )
 
     def delete_flow(self, query: dict, body: bytes, namespace: str, flow_id: str) -> None:
         state = self.server.state
@@ -158,6 +185,22 @@ class FlowRoutes:
         )
 
     def bulk_namespace(self, query: dict, body: bytes, namespace: str) -> None:
+        """``POST /flows/{namespace}``: every flow of the body must be in that namespace."""
+        self._bulk(query, body, namespace, allow_children=False)
+
+    def bulk_update(self, query: dict, body: bytes) -> None:
+        """``POST /flows/bulk`` (FlowController.bulkUpdateFlows): ``namespace`` is optional.
+
+        Without it, and with ``delete`` left at its default true, every flow of the
+        tenant missing from the body is deleted (kestra.md).
+        """
+        namespace = query.get("namespace", [None])[0]
+        children = query.get("allowNamespaceChild", ["false"])[0].lower() == "true"
+        self._bulk(query, body, namespace, allow_children=children)
+
+    def _bulk(
+        self, query: dict, body: bytes, namespace: str | None, *, allow_children: bool
+    ) -> None:
         self._require_yaml()
         delete = query.get("delete", ["true"])[0].lower() != "false"  # Kestra's default: true
         text = body.decode()
@@ -168,6 +211,12 @@ class FlowRoutes:
         for flow, _source in flows:
             if flow.syntax_error:
                 raise unprocessable(flow.violations)  # unparseable: nothing written
+
+        def in_scope(flow_namespace: str | None) -> bool:
+            if namespace is None or flow_namespace == namespace:
+                return True
+            return allow_children and bool(flow_namespace or "").startswith(namespace + ".")
+
         state = self.server.state
         state.pay_flow_cost(len(flows))
         with state.lock:
@@ -176,20 +225,22 @@ class FlowRoutes:
                     "flow.namespace", f"{TENANT}_{f.namespace}_{f.id} - flow namespace is invalid"
                 )
                 for f, _ in flows
-                if f.namespace != namespace
+                if not in_scope(f.namespace)
             ]
             if wrong:
                 raise unprocessable(wrong)
+            # Its duplicate check compares ids only (kestra.md).
             ids = [f.id for f, _ in flows]
             if len(set(ids)) < len(ids):
                 raise unprocessable([Violation("flow.id", "Duplicate flow id")])
+            keys = {(f.namespace, f.id) for f, _ in flows}
             deleted = []
             if delete:
                 for record in state.flows.values():
                     if (
-                        record.namespace == namespace
+                        in_scope(record.namespace)
                         and not record.deleted
-                        and record.id not in ids
+                        and (record.namespace, record.id) not in keys
                     ):
                         record.deleted = True
                         deleted.append(record.as_json(with_source=False))
@@ -200,6 +251,15 @@ class FlowRoutes:
                     raise unprocessable(flow.violations)
                 written.append(state.save_flow(flow, source).as_json(with_source=False))
         self._json(200, deleted + written)
+
+    def distinct_namespaces(self, query: dict, body: bytes) -> None:
+        prefix = query.get("q", [""])[0]
+        with self.server.state.lock:
+            names = {r.namespace for r in self.server.state.flows.values() if not r.deleted}
+        self._json(200, sorted(name for name in names if name.startswith(prefix)))
+
+    def method_not_allowed(self, query: dict, body: bytes) -> None:
+        raise HttpError(405, "Method Not Allowed")
 
     def import_flows(self, query: dict, body: bytes) -> None:
         parts = self._multipart(body)

@@ -46,7 +46,9 @@ class FlowText:
     syntax_error: bool = False  # the text is not a YAML mapping at all
     tasks: list[Item] = field(default_factory=list)
     inputs: list[Item] = field(default_factory=list)
+    outputs: list[Item] = field(default_factory=list)
     triggers: list[Item] = field(default_factory=list)
+    after_execution: list[Item] = field(default_factory=list)
 
     @property
     def id(self) -> str | None:
@@ -194,6 +196,10 @@ def read_flow(source: str) -> FlowText:
             flow.inputs, _ = _items(_block_lines(lines, index))
         elif key == "triggers" and raw is None:
             flow.triggers, _ = _items(_block_lines(lines, index))
+        elif key == "outputs" and raw is None:
+            flow.outputs, _ = _items(_block_lines(lines, index))
+        elif key == "afterExecution" and raw is None:
+            flow.after_execution, _ = _items(_block_lines(lines, index))
 
     for key in flow.key_lines:
         if key not in TOP_LEVEL_KEYS:
@@ -275,3 +281,16 @@ def _java_split(text: str, separator: str) -> list[str]:
     while pieces and pieces[-1] == "":
         pieces.pop()
     return pieces
+
+
+def flow_list(raw: str | None) -> list[str] | None:
+    """The items of a one-line flow-style list (``[a, 'b c']``); None when it is not one."""
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    inner = text[1:-1].strip()
+    if not inner:
+        return []
+    return [_scalar(part) or "" for part in inner.split(",")]

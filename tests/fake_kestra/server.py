@@ -234,10 +234,11 @@ class Handler(FlowRoutes, ExecutionRoutes, FileRoutes, BaseHTTPRequestHandler):
             self._send(401, b"", headers={"WWW-Authenticate": 'Basic realm="Kestra"'})
             return
         tenant, rest = match.groups()
+        if tenant in TENANTLESS_ROOTS:
+            # 1.0 to 1.3 alias the old tenant-less paths to `main` (webserver
+            # TenantAliasingRooter); 2.0 drops them.
+            tenant, rest = TENANT, f"{tenant}/{rest}"
         if tenant != TENANT:
-            # Old tenant-less paths land here too ("flows" as a tenant): 404 for those.
-            if tenant in ("flows", "executions", "logs", "namespaces"):
-                raise HttpError(404, "Not Found")
             raise HttpError(
                 400,
                 f"Tenant '{tenant}' does not exist; the open-source edition has only '{TENANT}'",
@@ -290,12 +291,40 @@ class Handler(FlowRoutes, ExecutionRoutes, FileRoutes, BaseHTTPRequestHandler):
 
 
 _NAME = r"[^/]+"
+TENANTLESS_ROOTS = ("flows", "executions", "logs", "namespaces")
+# Literal routes of FlowController: they win over `flows/{namespace}`, so a namespace
+# with one of these names cannot use the bulk namespace endpoint (kestra.md).
+LITERAL_FLOW_ROUTES = (
+    "validate",
+    "import",
+    "search",
+    "bulk",
+    "graph",
+    "export",
+    "delete",
+    "disable",
+    "enable",
+    "distinct-namespaces",
+)
+_LITERAL = "|".join(LITERAL_FLOW_ROUTES)
+
 ROUTES: list[tuple[str, str, Callable[..., None]]] = [
     ("POST", r"flows", Handler.create_flow),
     ("POST", r"flows/validate", Handler.validate_flows),
     ("POST", r"flows/import", Handler.import_flows),
+    ("POST", r"flows/bulk", Handler.bulk_update),
     ("GET", r"flows/search", Handler.search_flows),
+    ("GET", r"flows/distinct-namespaces", Handler.distinct_namespaces),
     ("GET", r"flows/export/by-query", Handler.export_flows),
+    # What FlowController answers on its other literal paths with a method it has no
+    # route for there: never the namespace endpoints.
+    ("POST", rf"flows/(?:{_LITERAL})", Handler.method_not_allowed),
+    ("GET", rf"flows/(?:{_LITERAL})", Handler.method_not_allowed),
+    (
+        "GET",
+        rf"flows/(?P<namespace>{_NAME})/(?P<flow_id>{_NAME})/revisions",
+        Handler.flow_revisions,
+    ),
     ("GET", rf"flows/(?P<namespace>{_NAME})/(?P<flow_id>{_NAME})", Handler.get_flow),
     ("PUT", rf"flows/(?P<namespace>{_NAME})/(?P<flow_id>{_NAME})", Handler.update_flow),
     ("DELETE", rf"flows/(?P<namespace>{_NAME})/(?P<flow_id>{_NAME})", Handler.delete_flow),

@@ -11,7 +11,7 @@ from .clock import now_iso
 from .configuration import credential_problem
 from .executions import Execution
 from .faults import Fault
-from .flow_text import FlowText, _cleanup_source, read_flow
+from .flow_text import FlowText, Item, _cleanup_source, flow_list, read_flow
 from .tables import FAKE_VERSION
 
 
@@ -39,25 +39,51 @@ class FlowRecord:
             self._parsed = cached
         return cached
 
-    def as_json(self, *, with_source: bool) -> dict[str, Any]:
-        parsed = self.parsed()
+    def as_json(self, *, with_source: bool, revision: int | None = None) -> dict[str, Any]:
+        """The flow as Kestra answers it (the latest revision, or ``revision``)."""
+        number = revision or self.revision
+        source = self.revisions[number - 1]
+        parsed = self.parsed() if number == self.revision else read_flow(source)
         data: dict[str, Any] = {
             "id": self.id,
             "namespace": self.namespace,
-            "revision": self.revision,
+            "revision": number,
             "disabled": self.disabled or parsed.keys.get("disabled") == "true",
-            "deleted": self.deleted,
+            "deleted": self.deleted and number == self.revision,
             "updated": now_iso(self.updated),
             "tasks": [{"id": t.keys.get("id"), "type": t.keys.get("type")} for t in parsed.tasks],
         }
         if parsed.inputs:
-            data["inputs"] = [
-                {"id": i.keys.get("id"), "type": i.keys.get("type") or "STRING"}
-                for i in parsed.inputs
+            data["inputs"] = [input_json(item) for item in parsed.inputs]
+        if parsed.outputs:
+            data["outputs"] = [
+                {key: item.keys.get(key) for key in ("id", "type", "value") if item.keys.get(key)}
+                for item in parsed.outputs
             ]
         if with_source:
-            data["source"] = self.source
+            data["source"] = source
         return data
+
+
+def input_json(item: Item) -> dict[str, Any]:
+    """One input as Kestra 1.x serialises it (core/.../models/flows/Input.java, 1.3).
+
+    ``required`` defaults to true; ``defaults`` is a Property, always written as a
+    string; SELECT and ENUM carry their ``values``. Lists are read in the flow
+    style (``values: [a, b]``) only: the fake reads no block lists inside items.
+    """
+    data: dict[str, Any] = {
+        "id": item.keys.get("id"),
+        "type": (item.keys.get("type") or "STRING").upper(),
+        "required": (item.keys.get("required") or "true").lower() != "false",
+    }
+    default = item.keys.get("defaults")
+    if default is not None:
+        data["defaults"] = default
+    values = flow_list(item.keys.get("values"))
+    if values is not None:
+        data["values"] = values
+    return data
 
 
 @dataclass
@@ -91,6 +117,9 @@ class Settings:
     kestra_url: str | None = None
     quiet: bool = False  # no request log on stderr
     follow_limit: float = 60.0  # seconds a /logs/{id}/follow stream stays open at most
+    # Seconds the follow stream of an unknown execution stays open before it breaks
+    # (about 10 s on Kestra; short here so tests stay quick).
+    unknown_follow_seconds: float = 0.3
 
 
 class State:

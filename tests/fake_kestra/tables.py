@@ -16,7 +16,8 @@ TENANT = "main"
 
 # Kestra's rules for basic-auth credentials (restated here: this file must not
 # import kestra_init, it runs in a bare container).
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Kestra's own pattern for the basic-auth username (kestra.md, from Kestra's source).
+EMAIL_RE = re.compile(r"^[a-zA-Z0-9_!#$%&'*+/=?`{|}~^.-]+@[a-zA-Z0-9.-]+$")
 
 # Flow rules (kestra.md, "Flow rules that can be checked without a server").
 FLOW_ID_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")

@@ -124,6 +124,14 @@ def sync(
             help="Also upload namespace-files/<namespace>/ (when syncing the whole project).",
         ),
     ] = True,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate/--no-validate",
+            help="Check what is sent with `validate`'s rules first; files with errors are held "
+            "back (--no-validate sends them as they are).",
+        ),
+    ] = True,
     as_json: JsonOption = False,
 ) -> Outcome:
     """Load flows into Kestra: create, update (only what changed), delete with --prune."""
@@ -140,6 +148,7 @@ def sync(
             confirm=sync_output.confirm_deletes(yes, view),
             dry_run=dry_run,
             namespace_files=files,
+            validate=validate,
             progress=view,
         )
     return result, sync_output.render_text

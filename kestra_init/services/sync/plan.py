@@ -7,7 +7,7 @@ text" as Kestra keeps it (``flows.source_text.comparable``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from enum import Enum
 
@@ -20,6 +20,12 @@ class Action(str, Enum):
     UPDATE = "update"
     UNCHANGED = "unchanged"
     DELETE = "delete"
+    # On the server, in a namespace the files use, declared by no file: kept
+    # (without --prune, or when pruning is not safe this run).
+    SERVER_ONLY = "only on server"
+
+
+CHANGES = (Action.CREATE, Action.UPDATE)
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,8 @@ class PlanEntry:
     namespace: str
     id: str
     action: Action
-    local: LocalFlow | None = None  # None for a delete
+    local: LocalFlow | None = None  # None for what is only on the server
+    stored: str | None = None  # the server's source, when it has the flow
 
     @property
     def key(self) -> tuple[str, str]:
@@ -49,11 +56,15 @@ def plan_sync(
     server: Mapping[str, Mapping[str, str]],
     *,
     prune: bool = False,
+    declared: Set[tuple[str, str]] = frozenset(),
 ) -> list[PlanEntry]:
-    """One entry per flow: create, update, unchanged, and (with ``prune``) delete.
+    """One entry per flow: create, update, unchanged, and what is only on the server.
 
     ``server`` maps each namespace the local flows use to its stored sources by
-    id. Deletes are only planned in those namespaces: a namespace the project's
+    id. A server flow no local flow matches is a delete with ``prune`` unless a
+    file declares it (``declared``: flows held back for their errors, or defined
+    twice, are never deleted), else it is listed as only on the server. Only
+    the namespaces of the local flows are looked at: a namespace the project's
     files do not use is never touched.
     """
     entries: list[PlanEntry] = []
@@ -67,9 +78,11 @@ def plan_sync(
             action = Action.UNCHANGED
         else:
             action = Action.UPDATE
-        entries.append(PlanEntry(flow.namespace, flow.id, action, flow))
-    if prune:
-        for namespace in sorted(local_ids):
-            for flow_id in sorted(set(server.get(namespace, {})) - local_ids[namespace]):
-                entries.append(PlanEntry(namespace, flow_id, Action.DELETE))
+        entries.append(PlanEntry(flow.namespace, flow.id, action, flow, stored))
+    for namespace in sorted(local_ids):
+        stored_flows = server.get(namespace, {})
+        for flow_id in sorted(set(stored_flows) - local_ids[namespace]):
+            deletable = prune and (namespace, flow_id) not in declared
+            action = Action.DELETE if deletable else Action.SERVER_ONLY
+            entries.append(PlanEntry(namespace, flow_id, action, None, stored_flows[flow_id]))
     return entries

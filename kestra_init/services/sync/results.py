@@ -15,6 +15,7 @@ from typing import Any
 
 from kestra_init.errors import KestraInitError
 from kestra_init.exit_codes import ExitCode
+from kestra_init.flows.diagnostics import Diagnostic
 from kestra_init.services.local_flows import LocalProblem
 from kestra_init.services.sync.plan import Action, PlanEntry
 
@@ -24,6 +25,12 @@ class Outcome(str, Enum):
     FAILED = "failed"  # the server refused it (see message)
     SKIPPED = "skipped"  # nothing sent: unchanged, not confirmed, or stopped by an error
     PLANNED = "planned"  # --dry-run: would be sent
+    HELD_BACK = "held back"  # not sent: its file has errors (shown with the diagnostics)
+
+
+class SyncStage(str, Enum):
+    READ = "read"
+    WRITE = "write"
 
 
 @dataclass
@@ -36,6 +43,8 @@ class FlowResult:
     line: int = 0
     message: str = ""
     revision: int | None = None
+    # --dry-run of an update: the server's source against the file, as a unified diff.
+    diff: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +56,7 @@ class FlowResult:
             "outcome": self.outcome.value,
             "message": self.message or None,
             "revision": self.revision,
+            "diff": self.diff,
         }
 
 
@@ -77,10 +87,11 @@ class SyncProgress:
     ``done`` counts the namespaces finished so far in this stage, out of ``total``.
     """
 
-    stage: str
+    stage: SyncStage
     namespace: str
     done: int
     total: int
+    ok: bool = True  # for a write: everything of the namespace was applied
 
 
 @dataclass
@@ -91,9 +102,14 @@ class SyncResult:
     problems: list[LocalProblem] = field(default_factory=list)
     # YAML that is not a flow (compose files, apps, dashboards): left out, no failure.
     skipped: list[LocalProblem] = field(default_factory=list)
+    # What the linter found in the files that were to be sent (their files are held back
+    # when it found errors).
+    diagnostics: list[Diagnostic] = field(default_factory=list)
     dry_run: bool = False
     # --prune's deletions were declined at the prompt: nothing at all was written.
     declined: bool = False
+    # Why --prune deleted nothing this run (a file could not be parsed), or "".
+    prune_disabled: str = ""
     requests: int = 0
     # The error that stopped the sync part-way (server failing, unreachable...);
     # its details list what was applied and what was not. Raise it after showing
@@ -110,8 +126,12 @@ class SyncResult:
         return [r for r in self.items if r.outcome is Outcome.FAILED]
 
     @property
+    def held_back(self) -> list[FlowResult]:
+        return [r for r in self.flows if r.outcome is Outcome.HELD_BACK]
+
+    @property
     def exit_code(self) -> ExitCode:
-        if self.failed or self.problems:
+        if self.failed or self.problems or self.held_back or self.prune_disabled:
             return ExitCode.FINDINGS
         return ExitCode.OK
 
@@ -120,6 +140,7 @@ class SyncResult:
         for item in self.items:
             counts[item.action.value] += 1
         counts["failed"] = len(self.failed)
+        counts["held back"] = len(self.held_back)
         return counts
 
     def to_json(self) -> dict[str, Any]:
@@ -131,6 +152,8 @@ class SyncResult:
             "namespace_files": [r.to_json() for r in self.files],
             "problems": [_problem_dict(p) for p in self.problems],
             "skipped": [_problem_dict(p) for p in self.skipped],
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "prune_disabled": self.prune_disabled or None,
             "summary": self.counts(),
             "requests": self.requests,
         }
