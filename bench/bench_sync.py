@@ -43,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from kestra_init.kestra.client import KestraClient  # noqa: E402
 from kestra_init.kestra.connection import Connection  # noqa: E402
-from kestra_init.services.sync.pipeline import sync_flows  # noqa: E402
+from kestra_init.services.local_flows import read_flow_set  # noqa: E402
+from kestra_init.services.sync.pipeline import SyncOptions, sync_flows  # noqa: E402
 from tests.fake_kestra import FakeKestra  # noqa: E402
 
 SCENARIOS = (
@@ -102,7 +103,7 @@ def run_kestra_init(server: FakeKestra, folder: Path) -> float:
     connection = Connection(url=server.url, username=server.username, password=server.password)
     started = time.perf_counter()
     with KestraClient(connection) as client:
-        result = sync_flows(client, [folder])
+        result = sync_flows(client, read_flow_set([folder]), options=SyncOptions(validate=True))
     elapsed = time.perf_counter() - started
     assert not result.failed and result.error is None
     return elapsed

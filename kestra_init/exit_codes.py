@@ -27,8 +27,8 @@ class ExitCode(IntEnum):
 MEANING: dict[ExitCode, str] = {
     ExitCode.OK: "everything asked for was done",
     ExitCode.FINDINGS: (
-        "the work ran and something failed: validation errors, a failed doctor check, "
-        "flows the server rejected, a run that ended FAILED"
+        "the work ran and something failed: validation errors (files with errors are held "
+        "back), a failed doctor check, flows the server rejected, a run that ended FAILED"
     ),
     ExitCode.USAGE: (
         "bad input: an unknown option, an answer that breaks a rule, a folder that is "
@@ -50,7 +50,7 @@ MEANING: dict[ExitCode, str] = {
     ExitCode.INTERNAL: (
         "a bug in kestra-init: the traceback is written to a file whose path is printed"
     ),
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); what was done so far is listed",
     ExitCode.OUTPUT_CLOSED: (
         "the output was closed early (piped into a command such as `head` that stopped "
         "reading); nothing more was printed"

@@ -12,6 +12,7 @@ from kestra_init.errors import (
     KestraApiError,
     KestraAuthError,
     KestraUnreachable,
+    UnexpectedAnswer,
     UsageError,
 )
 from kestra_init.kestra.client import KestraClient
@@ -302,6 +303,8 @@ def test_flow_sources_fall_back_to_one_by_one_without_the_export(fake_kestra) ->
     assert sorted(sources) == sorted([flow("a"), flow("b")])
     # the export (404), the namespace's list, then each flow's source
     assert len(fake_kestra.requests) == 4
+    # A proxy's page answering 200 is not Kestra: a clear error, not a guess.
     fake_kestra.fail(r"/flows/export/by-query$", status=200, body="<html>proxy</html>")
-    with connect(fake_kestra) as client:
-        assert sorted(client.flow_sources("demo")) == sorted([flow("a"), flow("b")])
+    with connect(fake_kestra) as client, pytest.raises(UnexpectedAnswer) as refused:
+        client.flow_sources("demo")
+    assert "not the zip archive Kestra sends" in refused.value.why

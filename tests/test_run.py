@@ -306,15 +306,16 @@ def test_cli_timeout_exits_5_and_json_reports_the_final_state(
 def test_cli_unknown_flow_and_bad_input(cli, fake_kestra, tmp_path: Path) -> None:
     project = make_project(tmp_path / "proj", fake_kestra)
     fake_kestra.put_flow(WITH_FILE)
-    missing = cli("run", "demo/nope", cwd=project)
-    assert missing.returncode == ExitCode.KESTRA
-    assert "kestra-init sync" in missing.stderr
+    missing = cli("run", "demo/uplaod", cwd=project)
+    assert missing.returncode == ExitCode.USAGE  # bad input, not Kestra failing
+    assert "Did you mean demo/upload?" in " ".join(missing.stderr.split())
     (tmp_path / "rows.csv").write_text("a\n1\n")
     bad = cli(
         "run", "demo/upload", "-i", "rows=many", "-i", "data=@rows.csv", "-C", project, cwd=tmp_path
     )
     assert bad.returncode == ExitCode.USAGE
-    assert "Invalid input for `rows`" in bad.stderr
+    assert "`rows` (INT) takes a whole number, not 'many'" in " ".join(bad.stderr.split())
+    assert fake_kestra.executions() == []  # nothing was started
     for result in (missing, bad):
         assert_no_traceback(result)
 

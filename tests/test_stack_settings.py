@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -316,6 +318,30 @@ def test_a_listening_port_is_taken_and_its_process_is_named() -> None:
         assert owner is not None and owner.pid == os.getpid()
         assert "python" in owner.describe() and str(os.getpid()) in owner.describe()
     assert ports.port_is_free(port, "127.0.0.1")
+
+
+def test_the_owner_of_a_port_is_named_by_program_and_pid_never_its_arguments(tmp_path) -> None:
+    # A command line can hold a password; the message naming the owner is shown and shared.
+    script = (
+        "import socket, sys, time\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+        "print(s.getsockname()[1], flush=True); time.sleep(30)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, "--password", "Hunter2Secret"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(child.stdout.readline())  # type: ignore[union-attr]
+        owner = ports.process_listening(port)
+        assert owner is not None and owner.pid == child.pid
+        described = owner.describe()
+        assert "python" in described and str(child.pid) in described
+        assert "Hunter2Secret" not in described and "--password" not in described
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_docker_s_ports_column_is_read_with_ranges_and_ipv6() -> None:

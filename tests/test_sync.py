@@ -18,8 +18,6 @@ from kestra_init.flows.source_text import comparable, identify
 from kestra_init.kestra.client import KestraClient
 from kestra_init.kestra.connection import Connection
 from kestra_init.services.local_flows import read_local_flows
-from kestra_init.services.local_flows import read_flow_set
-from kestra_init.services.sync.pipeline import SyncOptions, sync_flows
 from kestra_init.services.sync.plan import Action, plan_sync
 from kestra_init.services.sync.results import Outcome
 from tests.fake_kestra import free_port
@@ -30,34 +28,7 @@ from tests.helpers import (
     read_envelope,
     run_at_a_terminal,
 )
-
-
-def sync_folder(  # type: ignore[no-untyped-def]
-    client, folder: Path, *, prune=False, dry_run=False, validate=False, **rest
-):
-    """``sync_flows`` over one folder; the linter off unless asked (these test the sync)."""
-    options = SyncOptions(prune=prune, dry_run=dry_run, validate=validate)
-    return sync_flows(client, read_flow_set([folder]), options=options, **rest)
-
-
-def flow(flow_id: str, namespace: str = "demo", message: str = "hi") -> str:
-    return (
-        f"id: {flow_id}\nnamespace: {namespace}\n\ntasks:\n"
-        f"  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: {message}\n"
-    )
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
-def client_for(server, **overrides) -> KestraClient:
-    settings = {"url": server.url, "username": server.username, "password": server.password}
-    settings.update(overrides)
-    return KestraClient(Connection(**settings), backoff=0.01)
+from tests.sync_helpers import client_for, flow, sync_folder, write
 
 
 @pytest.fixture

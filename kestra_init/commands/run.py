@@ -5,15 +5,18 @@ The following itself is ``services.follow.start_and_follow``.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kestra_init.errors import UsageError
 from kestra_init.kestra.connection import NO_FLAGS, ConnectionFlags
+from kestra_init.kestra.inputs import check_inputs
+from kestra_init.kestra.models import declared_inputs
 from kestra_init.option_pairs import split_pair
 from kestra_init.project import Project, find_project
-from kestra_init.services.follow import RunResult, UpdateCallback, start_and_follow
+from kestra_init.services.follow import RunResult, UpdateCallback, attach, start_and_follow
 from kestra_init.services.local_flows import read_local_flows
 
 if TYPE_CHECKING:
@@ -114,22 +117,21 @@ def run(
     connection_flags: ConnectionFlags = NO_FLAGS,
     on_update: UpdateCallback | None = None,
 ) -> RunResult:
-    """The command: resolve the flow and the connection, start, follow."""
+    """The command: resolve the flow and the connection, check the inputs, start, follow."""
     # httpx costs a tenth of a second to import: loaded once a request is to be made.
     from kestra_init.kestra.client import KestraClient
 
-    if timeout is not None and timeout <= 0:
-        raise UsageError(
-            f"--timeout {timeout:g} is not a duration",
-            "It is the number of seconds to wait for the execution to end.",
-            "give a positive number of seconds, e.g. --timeout 600",
-        )
+    _check_timeout(timeout)
     fields, files = parse_inputs(inputs)
     project = find_project(start, required=False)
     connection = connection_flags.resolve(project)
     environ = project.environ if project is not None else None
     with KestraClient(connection) as client:
         namespace, flow_id = resolve_flow(client, project, flow)
+        stored = client.get_flow(namespace, flow_id)
+        if stored is None:
+            raise _not_on_server(client, project, namespace, flow_id)
+        check_inputs(f"{namespace}/{flow_id}", declared_inputs(stored), fields, files)
         return start_and_follow(
             client,
             connection,
@@ -142,3 +144,72 @@ def run(
             on_update=on_update,
             environ=environ,
         )
+
+
+def attach_to(
+    *,
+    execution_id: str,
+    timeout: float | None = None,
+    start: Path | None = None,
+    connection_flags: ConnectionFlags = NO_FLAGS,
+    on_update: UpdateCallback | None = None,
+) -> RunResult:
+    """`kestra-init attach ID`: follow an execution already under way, to its end."""
+    from kestra_init.kestra.client import KestraClient  # httpx: see run()
+
+    _check_timeout(timeout)
+    if not execution_id.strip():
+        raise UsageError(
+            "No execution id given",
+            "attach follows one execution, named by its id.",
+            "give the id `run` printed, e.g. kestra-init attach 4wjtkzwJZOYEkTWm0ZwGLL",
+        )
+    project = find_project(start, required=False)
+    connection = connection_flags.resolve(project)
+    with KestraClient(connection) as client:
+        return attach(
+            client,
+            connection,
+            execution_id.strip(),
+            timeout=timeout,
+            on_update=on_update,
+            environ=project.environ if project is not None else None,
+        )
+
+
+def _check_timeout(timeout: float | None) -> None:
+    if timeout is not None and timeout <= 0:
+        raise UsageError(
+            f"--timeout {timeout:g} is not a duration",
+            "It is the number of seconds to wait for the execution to end.",
+            "give a positive number of seconds, e.g. --timeout 600",
+        )
+
+
+def _not_on_server(
+    client: KestraClient, project: Project | None, namespace: str, flow_id: str
+) -> UsageError:
+    """The flow is not on the server: say so, with the closest flow that is, or the file."""
+    wanted = f"{namespace}/{flow_id}"
+    known = [f"{namespace}/{item.get('id')}" for item in client.flows_in_namespace(namespace)]
+    if not known:
+        known = [
+            f"{other}/{flow_id}" for other in client.distinct_namespaces() if other != namespace
+        ]
+    local: list[str] = []
+    if project is not None and project.flows_dir.is_dir():
+        local = [f"{f.namespace}/{f.id}" for f in read_local_flows([project.flows_dir])[0]]
+    if wanted in local:
+        return UsageError(
+            f"The flow {wanted} is not on {client.connection.url} yet",
+            "The project has a file for it, but it was never loaded into that server.",
+            "load it with `kestra-init sync`, then run it again",
+        )
+    close = difflib.get_close_matches(wanted, [*known, *local], n=1, cutoff=0.6)
+    hint = f"Did you mean {close[0]}?" if close else ("The server has no flow by that name.")
+    return UsageError(
+        f"There is no flow {wanted} on {client.connection.url}",
+        hint,
+        "check the namespace and the id (`kestra-init status` lists the project's flows), "
+        "or load the flow with `kestra-init sync`",
+    )

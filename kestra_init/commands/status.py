@@ -173,7 +173,7 @@ def compare_flows(project: Project, client: KestraClient) -> list[FlowStatus]:
     """The project's flows against the server's, in the namespaces the project uses.
 
     The same plan `sync` makes (kestra_init.services.sync.plan), read as a comparison:
-    create = only local, update = differs, unchanged = same, delete = only on server.
+    create = only local, update = differs, unchanged = same, and what is only on the server.
     """
     local, _problems = (
         read_local_flows([project.flows_dir]) if project.flows_dir.is_dir() else ([], [])
@@ -185,6 +185,7 @@ def compare_flows(project: Project, client: KestraClient) -> list[FlowStatus]:
         Action.UPDATE: FlowComparison.DIFFERS,
         Action.UNCHANGED: FlowComparison.SAME,
         Action.DELETE: FlowComparison.ONLY_SERVER,
+        Action.SERVER_ONLY: FlowComparison.ONLY_SERVER,
     }
     return [
         FlowStatus(
@@ -193,5 +194,5 @@ def compare_flows(project: Project, client: KestraClient) -> list[FlowStatus]:
             names[entry.action],
             entry.local.path if entry.local else None,
         )
-        for entry in plan_sync(local, server, prune=True)
+        for entry in plan_sync(local, server)
     ]

@@ -94,7 +94,7 @@ class KestraClient(Transport):
             params[f"filters[{field_name}][EQUALS]"] = value
         response = self._send("GET", self._api("flows", "search"), params=params)
         data = self._json_object(response, 200, doing="searching flows")
-        results = data.get("results") or []
+        results = data.get("results")
         if not isinstance(results, list):
             raise unexpected_answer(
                 self.connection, response, "searching flows", "has no list of results"
@@ -112,6 +112,16 @@ class KestraClient(Transport):
             if page * SEARCH_PAGE >= total or not results:
                 return sorted(set(found))
             page += 1
+
+    def distinct_namespaces(self) -> list[str]:
+        """Every namespace that has a flow (``GET /flows/distinct-namespaces``)."""
+        response = self._send("GET", self._api("flows", "distinct-namespaces"))
+        data = self._json(response, 200, doing="listing the namespaces")
+        if not isinstance(data, list):
+            raise unexpected_answer(
+                self.connection, response, "listing the namespaces", "is not a list"
+            )
+        return [str(name) for name in data]
 
     def get_flow(self, namespace: str, flow_id: str) -> dict[str, Any] | None:
         """The flow with its ``source``, or None when it does not exist."""

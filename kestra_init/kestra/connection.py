@@ -133,7 +133,8 @@ class ParsedUrl:
     password: str | None = field(default=None, repr=False)
 
 
-_USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")
+# Everything up to the last @ before the path: a user name may hold an unescaped @.
+_USERINFO = re.compile(r"(?<=://)[^/?#\s]*@")
 
 
 def redact_url(text: str) -> str:
@@ -172,6 +173,8 @@ def normalise_url(raw: str, origin: str) -> ParsedUrl:
         port = parts.port  # raises for a port that is not a number from 0 to 65535
         host = parts.hostname
     except ValueError as error:
+        if "port" in str(error).lower():
+            raise refuse("Its port must be a number from 1 to 65535.") from None
         raise refuse(f"It cannot be read as a URL ({error}).") from None
     if parts.scheme not in ("http", "https"):
         raise refuse(

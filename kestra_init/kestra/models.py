@@ -199,6 +199,7 @@ class FlowInput:
     required: bool = True
     defaults: str | None = None
     values: tuple[str, ...] = ()  # SELECT, ENUM, MULTISELECT
+    custom_values: bool = False  # allowCustomValue: any value goes
 
     @property
     def needs_a_value(self) -> bool:
@@ -216,6 +217,7 @@ class FlowInput:
             required=data.get("required") is not False,
             defaults=None if default is None else str(default),
             values=tuple(str(v) for v in values) if isinstance(values, list) else (),
+            custom_values=data.get("allowCustomValue") is True,
         )
 
 

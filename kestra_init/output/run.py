@@ -8,6 +8,7 @@ goes to stdout: the execution id alone with ``--no-wait``, JSON with ``--json``.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from rich.text import Text
 from kestra_init.exit_codes import ExitCode
 from kestra_init.kestra.models import Execution, ExecutionState, LogEntry
 from kestra_init.output.console import err, out
+from kestra_init.output.tables import Column, print_table
 from kestra_init.services.follow import RunResult, RunUpdate
 
 if TYPE_CHECKING:
@@ -123,6 +125,16 @@ class RunView:
         return table
 
 
+# Outputs longer than this are shortened in the table (`--json` has them whole).
+OUTPUT_WIDTH = 60
+_TASK_COLUMNS = (
+    Column("Task"),
+    Column("State"),
+    Column("Time"),
+    Column("Outputs", label="outputs", wraps=True),
+)
+
+
 def render_text(result: RunResult) -> None:
     execution = result.execution
     if not result.waited:
@@ -142,14 +154,21 @@ def render_text(result: RunResult) -> None:
     if execution.duration is not None:
         line.append(f" after {execution.duration:.1f} s")
     line.append(".")
-    console.print(line)
-    if execution.task_runs:
-        table = Table(show_edge=False, show_header=True)
-        table.add_column("Task")
-        table.add_column("State", no_wrap=True)
-        for run in execution.task_runs:
-            table.add_row(Text(run.task_id), _state(run.state))
-        console.print(table)
+    console.print(line, soft_wrap=True)
+    rows = [
+        [
+            Text(run.task_id),
+            _state(run.state),
+            Text(_seconds(run.duration), style="dim"),
+            Text(shorten(run.outputs)),
+        ]
+        for run in execution.task_runs
+    ]
+    print_table(console, _TASK_COLUMNS, rows)
+    if execution.outputs:
+        console.print(Text("Flow outputs:", style="bold"))
+        for name, value in execution.outputs.items():
+            console.print(Text(f"  {name}: {shorten(value)}"), soft_wrap=True)
     console.print(Text(f"Open it: {result.link}"), soft_wrap=True)
     if result.exit_code is not ExitCode.OK:
         console.print(
@@ -159,3 +178,16 @@ def render_text(result: RunResult) -> None:
                 style="dim",
             )
         )
+
+
+def shorten(value: object, width: int = OUTPUT_WIDTH) -> str:
+    """A value on one line, at most ``width`` characters: JSON for maps and lists."""
+    if value in ({}, None):
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _seconds(duration: float | None) -> str:
+    return "" if duration is None else f"{duration:.1f} s"

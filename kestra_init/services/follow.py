@@ -17,7 +17,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kestra_init.errors import DeadlineExceeded, KestraApiError, UsageError
+from kestra_init.errors import DeadlineExceeded, Interrupted, KestraApiError, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.kestra.connection import Connection
 from kestra_init.kestra.models import Execution, ExecutionState, LogEntry
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 # How long the follow stream may stay silent before it is re-opened (and logs read).
 QUIET_REFRESH = 3.0
+# Seconds after the terminal state to wait for the stream's `end` (afterExecution tasks).
+END_GRACE = 30.0
 POLL_INTERVAL = 0.5
 LATE_LOGS_GRACE = 0.5  # seconds to wait for the last log lines of a failed run
 # Consecutive broken streams after which polling takes over.
@@ -42,6 +44,8 @@ STATE_EXIT_CODES: Mapping[ExecutionState, ExitCode] = {
     ExecutionState.CANCELLED: ExitCode.RUN_CANCELLED,
     ExecutionState.RETRIED: ExitCode.FINDINGS,  # the attempt failed and was retried elsewhere
     ExecutionState.SKIPPED: ExitCode.RUN_CANCELLED,  # it never ran
+    # 1.1 and later: replaced by a new execution, so this one did not complete.
+    ExecutionState.RESUBMITTED: ExitCode.FINDINGS,
 }
 
 
@@ -80,8 +84,15 @@ class RunResult:
             "waited": self.waited,
             "duration_seconds": execution.duration,
             "task_runs": [
-                {"task_id": r.task_id, "state": r.state.value} for r in execution.task_runs
+                {
+                    "task_id": r.task_id,
+                    "state": r.state.value,
+                    "duration_seconds": r.duration,
+                    "outputs": r.outputs,
+                }
+                for r in execution.task_runs
             ],
+            "outputs": execution.outputs,
             "logs": [
                 {
                     "timestamp": e.timestamp,
@@ -107,9 +118,27 @@ class _Follower:
         self.on_update = on_update
         self.logs: list[LogEntry] = []
         self._seen: set[tuple[str, str | None, str]] = set()
-        self._last_fingerprint: tuple = ()
+        self._last_fingerprint: tuple[object, ...] = ()
+        self.ended = False  # the stream sent `end`: nothing more will happen
+        self._finished_at: float | None = None
 
-    def _fingerprint(self, execution: Execution) -> tuple:
+    def _done(self, streaming: bool) -> bool:
+        """Followed to its end: the stream's `end`, or (bounded) its terminal state.
+
+        Kestra sends `end` once the afterExecution tasks and listeners are done too,
+        which can be after the state turned terminal; their log lines come meanwhile.
+        """
+        if self.ended:
+            return True
+        if not self.execution.finished:
+            return False
+        if not streaming:
+            return True  # polling: no `end` to wait for
+        now = time.monotonic()
+        self._finished_at = self._finished_at or now
+        return now - self._finished_at >= END_GRACE
+
+    def _fingerprint(self, execution: Execution) -> tuple[object, ...]:
         return (execution.state, tuple((r.task_id, r.state) for r in execution.task_runs))
 
     def _read_logs(self) -> tuple[LogEntry, ...]:
@@ -132,7 +161,7 @@ class _Follower:
     def follow(self, deadline: float | None) -> Execution:
         self.on_update(RunUpdate(self.execution, (), self.link))
         streaming, failures = True, 0
-        while not self.execution.finished:
+        while not self._done(streaming):
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise _Timeout
@@ -186,7 +215,8 @@ class _Follower:
             if isinstance(data, dict) and data.get("state"):
                 self._update(Execution.from_json(data))
                 useful = True
-            if (event.name == "end" and useful) or self.execution.finished:
+            if event.name == "end" and useful:
+                self.ended = True
                 return True
             if deadline is not None and time.monotonic() >= deadline:
                 raise _Timeout
@@ -225,17 +255,64 @@ def start_and_follow(
     result = RunResult(namespace, flow_id, execution, link, waited=wait)
     if not wait:
         return result
-    follower = _Follower(client, execution, link, on_update or (lambda update: None))
     deadline = None if timeout is None else started_at + timeout
+    return _follow(client, result, deadline, timeout, on_update)
+
+
+def attach(
+    client: KestraClient,
+    connection: Connection,
+    execution_id: str,
+    *,
+    timeout: float | None = None,
+    on_update: UpdateCallback | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> RunResult:
+    """Follow an execution that was started before (by `run`, the UI, a schedule)."""
+    try:
+        execution = client.execution(execution_id)
+    except KestraApiError as error:
+        if error.status != 404:
+            raise
+        raise UsageError(
+            f"There is no execution {execution_id} on {client.connection.url}",
+            "Kestra answered 404 for that id.",
+            "check the id (run prints it when it starts; the UI shows it on the execution's "
+            "page), and that this is the server that ran it",
+        ) from None
+    link = connection.execution_link(execution.namespace, execution.flow_id, execution.id, environ)
+    result = RunResult(execution.namespace, execution.flow_id, execution, link, waited=True)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    return _follow(client, result, deadline, timeout, on_update)
+
+
+def _follow(
+    client: KestraClient,
+    result: RunResult,
+    deadline: float | None,
+    timeout: float | None,
+    on_update: UpdateCallback | None,
+) -> RunResult:
+    execution, link = result.execution, result.link
+    where = f"{result.namespace}/{result.flow_id}"
+    follower = _Follower(client, execution, link, on_update or (lambda update: None))
     try:
         result.execution = follower.follow(deadline)
     except _Timeout:
         raise DeadlineExceeded(
-            f"execution {execution.id} of {namespace}/{flow_id} did not end within "
-            f"{timeout:g} s (--timeout)",
+            f"execution {execution.id} of {where} did not end within {timeout:g} s (--timeout)",
             f"It is {follower.execution.state} on the server: kestra-init stopped waiting, "
             "the execution goes on.",
-            f"follow it at {link}, or run again with a longer --timeout",
+            f"follow it again with `kestra-init attach {execution.id}`, or open {link}",
+            details=[f"execution {execution.id}", link],
+        ) from None
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"Stopped following execution {execution.id} of {where}",
+            f"Ctrl-C stops the watching, not the execution: it is "
+            f"{follower.execution.state} on the server and goes on.",
+            f"follow it again with `kestra-init attach {execution.id}`, or open {link}",
+            details=[f"execution {execution.id}", link],
         ) from None
     finally:
         result.logs = follower.logs
@@ -245,11 +322,11 @@ def start_and_follow(
 def _run_refused(error: KestraApiError, namespace: str, flow_id: str, url: str) -> Exception:
     said = error.server_message or error.what
     if error.status == 404:
-        error.what = f"there is no flow {namespace}/{flow_id} on {url}"
-        error.fix = (
-            "load it with `kestra-init sync` (or check the namespace and id), then run again"
+        return UsageError(
+            f"There is no flow {namespace}/{flow_id} on {url}",
+            f"Kestra answered 404 ({said}).",
+            "load it with `kestra-init sync` (or check the namespace and id), then run again",
         )
-        return error
     if error.status in (400, 422):
         return UsageError(
             f"Kestra refused to start {namespace}/{flow_id}",

@@ -213,3 +213,42 @@ def run(
             on_update=None if as_json else view,
         )
     return result, run_output.render_text
+
+
+@app.command(rich_help_panel=PANEL)
+@reported("attach")
+def attach(
+    execution_id: Annotated[
+        str,
+        typer.Argument(metavar="EXECUTION_ID", help="The execution to follow (run prints it)."),
+    ],
+    timeout: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Stop waiting after this long (exit 5); the execution itself goes on.",
+            show_default=False,
+        ),
+    ] = None,
+    project: ProjectOption = None,
+    server: ServerOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
+    api_token: ApiTokenOption = None,
+    as_json: JsonOption = False,
+) -> Outcome:
+    """Follow an execution that already runs: task states and logs; exit code as run's."""
+    from kestra_init.commands.run import attach_to
+    from kestra_init.kestra.connection import ConnectionFlags
+    from kestra_init.output import run as run_output
+
+    with run_output.RunView() as view:
+        result = attach_to(
+            execution_id=execution_id,
+            timeout=timeout,
+            start=project,
+            connection_flags=ConnectionFlags(server, username, password, api_token),
+            on_update=None if as_json else view,
+        )
+    return result, run_output.render_text

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""`kestra-init sync` at scale: 2,000 flows in 20 namespaces, the whole process timed.
+
+Goals (issue "sync and run you can trust in CI"), against the fake Kestra on
+this machine, side by side in one run:
+
+- first sync (every flow new): at most 2.0 s whole process, at most 80 MB peak RSS;
+- the same sync again, nothing changed: at most 0.5 s;
+- requests: at most 2 per namespace.
+
+Each figure is the median of ``--repeat`` fresh processes (``python -m
+kestra_init sync``, credentials through KESTRA_* variables as in CI); peak RSS
+is the child's own (``wait4``). ``--compare PYTHON`` runs the same scenario
+with another installation (e.g. the 0.1.0 one) in the same run, for a
+before/after table. Prints a table; asserts nothing.
+
+    python bench/bench_sync_scale.py [--flows 2000] [--namespaces 20] [--compare PY]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_sync import flow_source  # noqa: E402
+from tests.fake_kestra import FakeKestra  # noqa: E402
+
+GOALS = {"first": 2.0, "unchanged": 0.5, "rss_mb": 80.0, "requests_per_namespace": 2}
+
+
+def write_project(folder: Path, count: int, namespaces: int) -> None:
+    for number in range(count):
+        namespace = f"bench.team{number % namespaces}"
+        path = folder / namespace / f"flow_{number:04d}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(flow_source(number, namespace, version=2))
+
+
+def run_sync(python: str, server: FakeKestra, folder: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one `kestra-init sync FOLDER` process."""
+    env = {
+        **os.environ,
+        "KESTRA_URL": server.url,
+        "KESTRA_USERNAME": str(server.username),
+        "KESTRA_PASSWORD": str(server.password),
+        "NO_COLOR": "1",
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # run from bytecode, as an install does
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [python, "-m", "kestra_init", "sync", str(folder)],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"sync exited with {process.returncode} ({python})")
+    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in kB on Linux
+
+
+def measure(python: str, folder: Path, count: int, namespaces: int, repeat: int) -> dict[str, float]:
+    first, rss, again, requests = [], [], [], []
+    for _ in range(repeat):
+        with FakeKestra(quiet=True) as server:
+            seconds, peak = run_sync(python, server, folder)
+            first.append(seconds)
+            rss.append(peak)
+            assert len(server.flows()) == count
+            server.clear_requests()
+            seconds, _ = run_sync(python, server, folder)
+            again.append(seconds)
+            requests.append(len(server.requests))
+    return {
+        "first": statistics.median(first),
+        "rss_mb": max(rss),
+        "unchanged": statistics.median(again),
+        "requests_per_namespace": max(requests) / namespaces,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flows", type=int, default=2000)
+    parser.add_argument("--namespaces", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare", metavar="PYTHON", help="another installation's python")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="kestra-init-scale-"))
+    try:
+        write_project(folder, args.flows, args.namespaces)
+        pythons = [("this checkout", sys.executable)]
+        if args.compare:
+            pythons.insert(0, ("--compare", args.compare))
+        for _label, python in pythons:  # untimed: bytecode written, file cache warm
+            with FakeKestra(quiet=True) as server:
+                run_sync(python, server, folder)
+        results = {label: measure(py, folder, args.flows, args.namespaces, args.repeat)
+                   for label, py in pythons}  # fmt: skip
+        print(f"{args.flows} flows in {args.namespaces} namespaces, median of {args.repeat}\n")
+        labels = [label for label, _ in pythons]
+        print(f"{'figure':<28}" + "".join(f"{label:>16}" for label in labels) + f"{'goal':>10}")
+        rows = (
+            ("first sync, s", "first", "{:.2f}"),
+            ("peak RSS (first), MB", "rss_mb", "{:.0f}"),
+            ("nothing changed, s", "unchanged", "{:.2f}"),
+            ("requests per namespace (2nd)", "requests_per_namespace", "{:.1f}"),
+        )
+        for title, key, form in rows:
+            cells = "".join(f"{form.format(results[label][key]):>16}" for label in labels)
+            print(f"{title:<28}{cells}{form.format(GOALS[key]):>10}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
