@@ -72,7 +72,9 @@ def run_sync(python: str, server: FakeKestra, folder: Path) -> tuple[float, floa
     return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in kB on Linux
 
 
-def measure(python: str, folder: Path, count: int, namespaces: int, repeat: int) -> dict[str, float]:
+def measure(
+    python: str, folder: Path, count: int, namespaces: int, repeat: int
+) -> dict[str, float]:
     first, rss, again, requests = [], [], [], []
     for _ in range(repeat):
         with FakeKestra(quiet=True) as server:
