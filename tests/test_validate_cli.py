@@ -67,7 +67,7 @@ def test_clean_flows_exit_zero(cli, tmp_path: Path) -> None:
 
 
 def test_strict_makes_warnings_fail(cli, tmp_path: Path) -> None:
-    (tmp_path / "hello.yml").write_text(GOOD + "variables:\n  token: abcdef123456\n")
+    (tmp_path / "hello.yml").write_text(GOOD + "variables:\n  token: 9fJ2kQ7xL0pV4mZ8sT3w\n")
     assert cli("validate", str(tmp_path)).returncode == 0
     strict = cli("validate", "--strict", str(tmp_path))
     assert strict.returncode == 1

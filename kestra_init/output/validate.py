@@ -39,11 +39,16 @@ _PROGRESS_FROM = 200
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
     """``path`` relative to the current folder when it is inside it, as given otherwise."""
-    here = (cwd or Path.cwd()).resolve()
-    try:
-        return str(path.resolve().relative_to(here))
-    except (ValueError, OSError):
-        return str(path)
+    # Links are kept as they are: a flow found through a linked folder, or a
+    # link to nothing, is shown under the name it was found by.
+    here = Path(os.path.abspath(cwd or Path.cwd()))
+    where = Path(os.path.abspath(path))
+    for base in (here, here.resolve()):
+        try:
+            return str(where.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def github_line(diagnostic: Diagnostic, cwd: Path | None = None) -> str:
