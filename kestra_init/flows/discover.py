@@ -19,6 +19,9 @@ FLOW_SUFFIXES = (".yml", ".yaml")
 # a scalar in two.
 _MARKER_RE = re.compile(r"^---(?:[ \t].*)?$")
 _END_RE = re.compile(r"^\.\.\.[ \t]*$")
+# A line with something else than spaces and a comment (searched, not split:
+# a document is usually kilobytes and the answer comes at its first line).
+_CONTENT_LINE_RE = re.compile(r"^[ \t]*[^\s#]", re.M)
 _IGNORED_DIRS = {".git", ".venv", "node_modules", "__pycache__"}
 
 
@@ -33,9 +36,8 @@ class SourceDocument:
 
     @property
     def is_blank(self) -> bool:
-        return all(
-            not line.strip() or line.lstrip().startswith("#") for line in self.text.splitlines()
-        )
+        """Only blank lines and comments."""
+        return _CONTENT_LINE_RE.search(self.text) is None
 
 
 def find_flow_files(paths: Iterable[Path]) -> list[Path]:

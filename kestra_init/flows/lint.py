@@ -7,6 +7,7 @@ malformed files each become a diagnostic, like any other finding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -334,8 +335,10 @@ def _report_parse_error(report: FileLint, error: ParseError, source_line: str) -
 
 def _directives(document: SourceDocument) -> bool:
     """Only `%YAML`/`%TAG` lines (and comments): the header of the next document."""
-    lines = [line.strip() for line in document.text.splitlines()]
-    return all(not line or line.startswith(("%", "#")) for line in lines)
+    return _NOT_DIRECTIVE_RE.search(document.text) is None
+
+
+_NOT_DIRECTIVE_RE = re.compile(r"^[ \t]*[^\s#%]", re.M)
 
 
 def _flow_like(item: object) -> bool:

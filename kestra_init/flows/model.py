@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kestra_init.flows.core_types import canonical
 from kestra_init.flows.yaml_nodes import Mark, YList, YMap
@@ -62,8 +62,9 @@ class BadItem:
     value: Any
 
 
-@dataclass(frozen=True)
-class StringValue:
+class StringValue(NamedTuple):
+    """A string of the document and where it is (a tuple: made for every string)."""
+
     text: str
     mark: Mark
     path: tuple[str, ...]  # keys from the root; list positions appear as "[i]"
@@ -254,15 +255,16 @@ class FlowDoc:
             node, path, scope = stack.pop()
             children: list[tuple[Any, tuple[str, ...], str]] = []
             if isinstance(node, YMap):
-                foreign = ""
+                foreign = foreign_key = ""
                 type_name = node.get("type")
                 if isinstance(type_name, str):
                     typed.append((node, path))
                     foreign = _FOREIGN_SCOPES.get(canonical(type_name.strip()), "")
+                    # The one property of this type rendered against another execution.
+                    foreign_key = _FOREIGN_KEYS.get(foreign, "")
                 marks = node.value_marks
                 for key, value in node.items():
-                    # The one property of this type rendered against another execution.
-                    inner = scope or (foreign if foreign and key == _FOREIGN_KEYS[foreign] else "")
+                    inner = scope or (foreign if key == foreign_key else "")
                     if isinstance(value, (YMap, YList)):
                         children.append((value, (*path, key), inner))
                         continue

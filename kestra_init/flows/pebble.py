@@ -17,26 +17,25 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 from typing import NamedTuple
 
-_CLOSERS = {"{": "}}", "%": "%}", "#": "#}"}
-# What a block holds up to its closer: plain characters, whole string literals,
-# and a closer's first character that does not close (`a % b`, `{'k': 1}`).
-# The alternatives start with different characters, so the match never
-# backtracks more than one step; a string literal keeps a `}}` inside it.
-_INSIDE = {
-    closer: re.compile(
-        rf"(?:[^'\"{re.escape(closer[0])}]+|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|"
-        rf"{re.escape(closer[0])}(?!\}})|['\"])*",
-        re.S,
-    )
-    for closer in _CLOSERS.values()
-}
-_RAW_RE = re.compile(r"-?\s*(raw|verbatim)\s*-?")
-_END_RAW = {
-    "raw": re.compile(r"\{%-?\s*endraw\s*-?%\}"),
-    "verbatim": re.compile(r"\{%-?\s*endverbatim\s*-?%\}"),
-}
+# One pass over the text finds every block. What a block holds up to its
+# closer: characters one at a time (a run quantifier inside the repetition could
+# backtrack exponentially), whole string literals, and a closer's first
+# character that does not close (`a % b`, `{'k': 1}`); so a string literal keeps
+# a `}}` inside it, as Pebble's lexer does. Every alternative ends the match
+# without failing (at the closer, at the end of the text, or before a quote
+# that opens no complete string), so the engine never backtracks over a block,
+# and an unclosed one is one match to the end of the text.
+_STRINGS = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+_BLOCK_RE = re.compile(
+    r"\{%-?\s*(raw|verbatim)\s*-?%\}.*?(?:\{%-?\s*end\1\s*-?%\}|(\Z))"
+    r"|\{#.*?(?:#\}|(\Z))"
+    rf"|\{{\{{((?:[^'\"}}]|{_STRINGS}|\}}(?!\}}))*)(?:(\}}\}})|\Z|(?=['\"]))"
+    rf"|\{{%((?:[^'\"%]|{_STRINGS}|%(?!\}}))*)(?:(%\}})|\Z|(?=['\"]))",
+    re.S,
+)
 _STRING_RE = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.S)
 _NAME = r"[A-Za-z0-9_][\w-]*"
 # `inputs.x`, `inputs.user.name`, `vars.x`, `outputs.t.value` (a dash is kept to
@@ -55,6 +54,7 @@ _POSTFIX_RE = re.compile(
     rf"(?:\s*(?:\.\s*\w+|\[[^\]]*\]|{_ARGS}|\|\s*\w+(?:\s*{_ARGS})?|\)))*", re.S
 )
 _DEFAULT_FILTER_RE = re.compile(r"\|\s*default\b")
+_MAY_GUARD = frozenset(".[(|)?i")  # what may come after a name in a guarded operand
 _GUARD_RE = re.compile(r"\s*(?:\?\?|is\s+(?:not\s+)?defined\b)")
 
 
@@ -84,34 +84,21 @@ def has_expression(text: str) -> bool:
 def scan(text: str) -> tuple[list[Block], int | None]:
     """The rendered blocks of ``text``, and the offset of an unclosed one (or None)."""
     found: list[Block] = []
-    position = 0
-    length = len(text)
-    while True:
-        start = text.find("{", position)
-        if start < 0 or start + 1 >= length:
-            return found, None
-        kind = text[start + 1]
-        closer = _CLOSERS.get(kind)
-        if closer is None:
-            position = start + 1
-            continue
-        inside = _INSIDE[closer].match(text, start + 2)
-        end = inside.end() if inside else start + 2
-        if not text.startswith(closer, end):
-            return found, start
-        content = text[start + 2 : end]
-        position = end + 2
-        if kind == "#":
-            continue
-        if kind == "%":
-            raw = _RAW_RE.fullmatch(content)
-            if raw:
-                closing = _END_RAW[raw.group(1)].search(text, position)
-                if closing is None:
-                    return found, start
-                position = closing.end()
-                continue
-        found.append(Block(start + 2, position, content, kind))
+    for match in _BLOCK_RE.finditer(text):
+        raw_open, comment_open, printed, print_closed, tag, tag_closed = match.group(
+            2, 3, 4, 5, 6, 7
+        )
+        if printed is not None:
+            if print_closed is None:
+                return found, match.start()
+            found.append(Block(match.start(4), match.end(), printed, "{"))
+        elif tag is not None:
+            if tag_closed is None:
+                return found, match.start()
+            found.append(Block(match.start(6), match.end(), tag, "%"))
+        elif raw_open is not None or comment_open is not None:
+            return found, match.start()
+    return found, None
 
 
 def blocks(text: str) -> list[tuple[int, str]]:
@@ -138,36 +125,61 @@ class _Literals:
 
 
 def references(text: str) -> list[Reference]:
-    """Every `inputs.`/`vars.`/`outputs.` reference inside the expressions of ``text``."""
+    """Every `inputs.`/`vars.`/`outputs.` reference inside the expressions of ``text``.
+
+    Several rules ask about the same string, so the answer for a string with
+    expressions is kept for the next question (do not change the list).
+    """
     if not has_expression(text) or not ("inputs" in text or "vars" in text or "outputs" in text):
         return []
+    return _references(text)
+
+
+@lru_cache(maxsize=256)
+def _references(text: str) -> list[Reference]:
+    found_blocks = scan(text)[0]
+    if not found_blocks:
+        return []
+    # One search over the whole text, each match placed in its block: cheaper
+    # than a search per block when a script holds thousands of them.
+    starts = [block.start for block in found_blocks]
+    literals: dict[int, _Literals] = {}
     found = []
-    for block in scan(text)[0]:
-        content = block.content
-        literals: _Literals | None = None
-        for match in _REFERENCE_RE.finditer(content):
-            literals = literals or _Literals(content)
-            if literals.contains(match.start()):
+    for match in _REFERENCE_RE.finditer(text):
+        position = match.start()
+        index = bisect_right(starts, position) - 1
+        if index < 0:
+            continue
+        block = found_blocks[index]
+        if match.end() > block.end - 2:  # outside any block (or running past its end)
+            continue
+        if "'" in block.content or '"' in block.content:
+            inside = literals.get(index) or literals.setdefault(index, _Literals(block.content))
+            if inside.contains(position - block.start):
                 continue
-            bracket = match.group(2) is None
-            name = match.group(5) if bracket else match.group(2)
-            rest = tuple(
-                part.strip() for part in (match.group(3) or "").split(".")[1:] if part.strip()
+        bracket = match.group(2) is None
+        dotted = match.group(3)
+        found.append(
+            Reference(
+                match.group(1),
+                match.group(5) if bracket else match.group(2),
+                bracket,
+                position,
+                tuple(part.strip() for part in dotted.split(".")[1:]) if dotted else (),
+                _guarded(block.content, match.end() - block.start),
             )
-            found.append(
-                Reference(
-                    match.group(1),
-                    name,
-                    bracket,
-                    block.start + match.start(),
-                    rest,
-                    _guarded(content, match.end()),
-                )
-            )
+        )
     return found
 
 
 def _guarded(content: str, end: int) -> bool:
+    # Most references end their expression (`{{ inputs.x }}`): nothing can follow
+    # that would guard them, so skip the regular expressions.
+    after = end
+    while content[after : after + 1] in (" ", "\t", "\n"):
+        after += 1
+    if content[after : after + 1] not in _MAY_GUARD:
+        return False
     postfix = _POSTFIX_RE.match(content, end)
     after = postfix.end() if postfix else end
     if postfix and _DEFAULT_FILTER_RE.search(content, end, after):

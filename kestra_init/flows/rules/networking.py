@@ -97,14 +97,18 @@ def check_networking(flow: FlowDoc, context: LintContext) -> Iterator[Finding]:
     for task in flow.tasks:
         if not _runs_in_task_runner(task):
             continue
-        texts = list(_texts(flow, task))
-        if not texts:
+        if not any(key in task.node for key in SCANNED_KEYS):
             continue
+        # The runner first: it is cheap, and reading the texts (with the variables
+        # they use) is not, for a long script.
         runner = resolve_runner(task, flow, context)
         if runner.kind != "docker":
             continue
         network = _network_kind(runner.values.get("networkMode"))
         if network == "none":
+            continue
+        texts = list(_texts(flow, task))
+        if not texts:
             continue
         yield from _check_task(flow, task, runner, network, texts, service_re, context)
 
