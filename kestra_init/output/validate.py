@@ -77,12 +77,18 @@ def summary(report: ValidateReport) -> str:
         _plural(result.errors, "error"),
         _plural(result.warnings, "warning"),
     ]
+    # Which Kestra the rules were checked for, and what was switched off: a clean
+    # result says what it is clean for.
+    notes = f" Checked for {result.target.label}"
+    if result.suppressed:
+        notes += f"; {_plural(result.suppressed, 'finding')} ignored by comments or settings"
+    notes += "."
     if result.errors == 0 and result.warnings == 0:
-        return f"No problems found in {files}{server}."
+        return f"No problems found in {files}{server}.{notes}"
     verdict = ", ".join(counts) + f" in {files}{server}."
     if result.strict and result.warnings:
         verdict += " (--strict: warnings fail the check.)"
-    return verdict
+    return verdict + notes
 
 
 def render_text(report: ValidateReport) -> None:
