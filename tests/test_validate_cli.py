@@ -199,4 +199,7 @@ def test_a_flow_defined_twice_in_one_file_is_one_finding(cli, tmp_path: Path) ->
     findings = [line for line in result.stdout.splitlines() if LINE_RE.match(line)]
     assert len(findings) == 1, result.stdout
     assert LINE_RE.match(findings[0]).group("line", "rule") == ("8", "flow-duplicate")
-    assert result.stdout.strip().splitlines()[-1] == "1 error, 0 warnings in 1 file. Checked for Kestra 1.3."
+    assert (
+        result.stdout.strip().splitlines()[-1]
+        == "1 error, 0 warnings in 1 file. Checked for Kestra 1.3."
+    )

@@ -91,9 +91,11 @@ def test_generated_project_flows_pass(cli, template_cache_env, tmp_path: Path, t
     )
     assert created.returncode == 0, created.stderr
     assert sorted(p.name for p in (project / "flows").glob("*.yml"))  # it wrote flows
-    result = cli("validate", "--format", "json", cwd=project, env=template_cache_env)
+    # --strict: a fresh project has no warning either (its plugin defaults are 1.x's).
+    result = cli("validate", "--strict", "--format", "json", cwd=project, env=template_cache_env)
     assert result.returncode == 0, result.stdout
 
     data = json_data(result.stdout, "validate")
-    assert data["summary"]["errors"] == 0
+    assert data["summary"] == {"errors": 0, "warnings": 0, "infos": 0}
+    assert data["target"] == "1.3"  # the line the project pins
     assert data["flows"] == len(list((project / "flows").glob("*.yml")))

@@ -82,18 +82,23 @@ def _read_bounded(path: Path) -> bytes:
         if path.is_dir():
             raise _not_regular_folder(path) from None
         raise
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         # The type of what was opened, not of what the name pointed at a moment before.
-        mode = os.fstat(handle.fileno()).st_mode
+        mode = os.fstat(descriptor).st_mode
+    except OSError:
+        os.close(descriptor)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
         if stat.S_ISDIR(mode):
             raise _not_regular_folder(path)
-        if not stat.S_ISREG(mode):
-            raise _NotRegular(
-                file_rules.FILE_NOT_REGULAR,
-                f"This is {_kind(mode)}, not a regular file, so kestra-init does not read it "
-                "(reading could wait forever or never end). Give the path of a flow file, or "
-                "move it out of the flows folder.",
-            )
+        raise _NotRegular(
+            file_rules.FILE_NOT_REGULAR,
+            f"This is {_kind(mode)}, not a regular file, so kestra-init does not read it "
+            "(reading could wait forever or never end). Give the path of a flow file, or "
+            "move it out of the flows folder.",
+        )
+    with os.fdopen(descriptor, "rb") as handle:
         return handle.read(MAX_FILE_BYTES + 1)
 
 

@@ -174,17 +174,21 @@ class _Checker:
         key = (scope, name)
         if key not in self.messages:
             known = self.flow.input_ids if scope == "inputs" else set(names)
-            self.messages[key] = _unknown(scope, name, what, where, known)
+            # `inputs.usr` for the input `user.name`: its first part is the near miss.
+            hints = known | set(self.flow.input_tree) if scope == "inputs" else known
+            self.messages[key] = _unknown(scope, name, what, where, known, hints)
         return rule_, self.messages[key]
 
 
-def _unknown(scope: str, name: str, what: str, where: str, names: set[str]) -> str:
+def _unknown(
+    scope: str, name: str, what: str, where: str, names: set[str], hints: set[str] | None = None
+) -> str:
     if not names:
         return (
             f"`{scope}.{name}` names {_article(what)} this flow does not have (it defines no "
             f"{what}s): add it under {where} or fix the name."
         )
-    hint = did_you_mean(name, names)
+    hint = did_you_mean(name, names if hints is None else hints)
     listing = ", ".join(sorted(names)[:12]) + (", ..." if len(names) > 12 else "")
     return (
         f"`{scope}.{name}` names {_article(what)} this flow does not have.{hint} "

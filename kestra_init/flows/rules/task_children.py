@@ -177,8 +177,9 @@ def _check_switch(task: TaskRef) -> Iterator[Finding]:
     cases = node.get("cases")
     defaults = node.get("defaults")
     case_lists = cases if isinstance(cases, YMap) else YMap(task.mark)
-    # When nothing holds a task, task-property-missing already says so.
-    if not any(_has_tasks(tasks) for tasks in [*case_lists.values(), defaults]):
+    # With no case at all and no default task, task-property-missing says so (as
+    # Kestra does); a case with an empty list is a case to Kestra's validator.
+    if not case_lists and not _has_tasks(defaults):
         return
     for case, tasks in case_lists.items():
         if not _has_tasks(tasks):
