@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from functools import lru_cache
 
 # Escapes Java knows and Python's `re` does not, and what stands in for them.
 _JAVA_ONLY_ESCAPES = {
@@ -30,6 +31,7 @@ _JAVA_ONLY_ESCAPES = {
 _FLAGS_RE = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])")
 
 
+@lru_cache(maxsize=2048)  # the same options come back in every flow of a project
 def java_regex_problem(pattern: str) -> str | None:
     """Why Java would refuse ``pattern`` (Python's wording), or None when it compiles."""
     translated = _translate(pattern)

@@ -13,6 +13,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -91,6 +92,7 @@ _FOREIGN_SCOPES = {
 _FOREIGN_KEYS = {SUBFLOW_CHILD: "outputs", FLOW_TRIGGER_UPSTREAM: "inputs"}
 
 
+_MARK_OF = attrgetter("mark")
 INPUT_LEAF: Any = None  # marks an input (not a group of dotted ids) in ``FlowDoc.input_tree``
 
 
@@ -251,13 +253,15 @@ class FlowDoc:
         typed: list[tuple[YMap, tuple[str, ...]]] = []
         entries: list[tuple[str, Any, Mark]] = []
         stack: list[tuple[Any, tuple[str, ...], str]] = [(self.root, (), "")]
+        containers = (YMap, YList)
+        add_string, add_entry = strings.append, entries.append
         while stack:
             node, path, scope = stack.pop()
             children: list[tuple[Any, tuple[str, ...], str]] = []
             if isinstance(node, YMap):
                 foreign = foreign_key = ""
                 type_name = node.get("type")
-                if isinstance(type_name, str):
+                if type(type_name) is str:
                     typed.append((node, path))
                     foreign = _FOREIGN_SCOPES.get(canonical(type_name.strip()), "")
                     # The one property of this type rendered against another execution.
@@ -265,21 +269,23 @@ class FlowDoc:
                 marks = node.value_marks
                 for key, value in node.items():
                     inner = scope or (foreign if key == foreign_key else "")
-                    if isinstance(value, (YMap, YList)):
+                    if isinstance(value, containers):
                         children.append((value, (*path, key), inner))
                         continue
-                    entries.append((key, value, marks[key]))
-                    if isinstance(value, str):
-                        strings.append(StringValue(value, marks[key], (*path, key), inner))
+                    mark = marks[key]
+                    add_entry((key, value, mark))
+                    if type(value) is str:
+                        add_string(StringValue(value, mark, (*path, key), inner))
             elif isinstance(node, YList):
                 for index, (value, mark) in enumerate(zip(node, node.item_marks, strict=True)):
-                    if isinstance(value, str):
-                        strings.append(StringValue(value, mark, (*path, f"[{index}]"), scope))
-                    elif isinstance(value, (YMap, YList)):
+                    if type(value) is str:
+                        add_string(StringValue(value, mark, (*path, f"[{index}]"), scope))
+                    elif isinstance(value, containers):
                         children.append((value, (*path, f"[{index}]"), scope))
             stack.extend(reversed(children))
-        strings.sort(key=lambda item: (item.mark.line, item.mark.column))
-        typed.sort(key=lambda item: (item[0].mark.line, item[0].mark.column))
+        # Walked in document order, so the sorts find the lists (nearly) sorted.
+        strings.sort(key=_MARK_OF)
+        typed.sort(key=lambda item: item[0].mark)
         return strings, typed, entries
 
     def strings_under(self, node: YMap | YList) -> Iterator[tuple[str, Mark]]:
