@@ -395,6 +395,7 @@ def test_defaults_with_required_false_or_prefill(
         "  credentials: /secrets/service-account.json\n",
         "  password: ${DB_PASSWORD}\n",
         "  token_count: 12\n",
+        "  serviceAccount: loader@my-project.iam.gserviceaccount.com\n",
     ],
 )
 def test_numbers_counts_and_paths_are_not_credentials(variables: str) -> None:

@@ -42,6 +42,8 @@ _PATH_RE = re.compile(
     re.I,
 )
 _REFERENCE_RE = re.compile(r"^\$\{?[A-Za-z_]\w*\}?$|^%[A-Za-z_]\w*%$|^<[^<>]+>$")
+# `serviceAccount: loader@project.iam.gserviceaccount.com` names an account.
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PLACEHOLDER_RE = re.compile(r"^(.)\1*$")
 # Well-known formats of generated keys and tokens.
 _TOKEN_PREFIX_RE = re.compile(
@@ -147,6 +149,7 @@ def _is_literal(value: object) -> bool:
         or text.isdigit()
         or _PATH_RE.match(text)
         or _REFERENCE_RE.match(text)
+        or _EMAIL_RE.match(text)
         or _PLACEHOLDER_RE.match(text)
     )
 
