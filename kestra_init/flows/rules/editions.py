@@ -57,11 +57,11 @@ WORKER_GROUP_IGNORED = rule(
 
 @check
 def check_editions(flow: FlowDoc, context: LintContext) -> Iterator[Finding]:
-    yield from _labels(flow.root.get("labels"), flow.root, "flow", FLOW_SYSTEM_LABELS)
+    yield from _labels(flow.root.get("labels"), "flow", FLOW_SYSTEM_LABELS)
     for ref in [*flow.triggers, *flow.tasks]:
         if ref.block == "triggers" or canonical(ref.type or "") in _LABELLING_TASKS:
             what = "trigger" if ref.block == "triggers" else f"task `{ref.id or '?'}`"
-            yield from _labels(ref.node.get("labels"), ref.node, what, frozenset())
+            yield from _labels(ref.node.get("labels"), what, frozenset())
     target = context.target
     if target.enterprise:
         return
@@ -106,7 +106,7 @@ def _assets(task_id: str | None, known: bool) -> str:
     )
 
 
-def _labels(labels: Any, owner: YMap, what: str, allowed: frozenset[str]) -> Iterator[Finding]:
+def _labels(labels: Any, what: str, allowed: frozenset[str]) -> Iterator[Finding]:
     for key, value, mark in _label_entries(labels):
         if key.startswith(SYSTEM_PREFIX) and key not in allowed:
             extra = " (a flow may set `system.readOnly`, nothing else)" if allowed else ""
