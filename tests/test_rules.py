@@ -12,12 +12,18 @@ from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.flows.lint import lint_text
 from kestra_init.flows.lint_context import LintContext, PluginDefault
 from kestra_init.flows.rules import FAMILIES, RULES
+from kestra_init.flows.target import parse_target
 
 EXAMPLE_RULES = [rule for rule in RULES.values() if not rule.file_level]
 
 
 def lint(text: str, context: LintContext | None = None) -> list[Diagnostic]:
     return lint_text(Path("flows/example.yml"), text, context).diagnostics
+
+
+def example_context(rule) -> LintContext | None:  # type: ignore[no-untyped-def]
+    """The context a rule's documented examples are checked with (its target)."""
+    return LintContext(target=parse_target(rule.example_target)) if rule.example_target else None
 
 
 def rules_of(text: str, context: LintContext | None = None) -> list[str]:
@@ -39,12 +45,13 @@ LOG = "  - id: hello\n    type: io.kestra.plugin.core.log.Log\n    message: Hi\n
 # Every rule, from its own documented examples -----------------------------------------
 @pytest.mark.parametrize("rule", EXAMPLE_RULES, ids=lambda rule: rule.id)
 def test_documented_example_is_reported(rule) -> None:
-    assert rule.id in rules_of(rule.bad), f"{rule.id}: its 'bad' example is not reported"
+    found = rules_of(rule.bad, example_context(rule))
+    assert rule.id in found, f"{rule.id}: its 'bad' example is not reported"
 
 
 @pytest.mark.parametrize("rule", EXAMPLE_RULES, ids=lambda rule: rule.id)
 def test_documented_fix_passes_cleanly(rule) -> None:
-    found = [d for d in lint(rule.good) if d.severity is not Severity.INFO]
+    found = [d for d in lint(rule.good, example_context(rule)) if d.severity is not Severity.INFO]
     assert found == [], f"{rule.id}: its 'good' example still has findings"
 
 
@@ -146,7 +153,8 @@ def test_every_known_flow_key_is_accepted() -> None:
         "afterExecution:\n  - id: after\n    type: io.kestra.plugin.core.log.Log\n"
         "    message: x\n"
     )
-    assert rules_of(flow(LOG, extra)) == []
+    # Every key is known; `workerGroup` only draws the open-source warning.
+    assert rules_of(flow(LOG, extra)) == ["worker-group-ignored"]
 
 
 def test_same_flow_in_two_documents() -> None:
@@ -202,8 +210,10 @@ NESTED = """\
 
 
 def test_nested_tasks_of_every_kind_are_clean() -> None:
-    assert rules_of(flow(NESTED)) == [
-        "removed-in-kestra-2"  # ForEach is gone in 2.0
+    assert rules_of(flow(NESTED)) == []
+    # ForEach is gone in 2.0: reported only with a 2.x target.
+    assert rules_of(flow(NESTED), LintContext(target=parse_target("2.0"))) == [
+        "removed-in-kestra-2"
     ]
 
 
@@ -216,11 +226,15 @@ def test_duplicate_ids_are_found_at_any_depth(nested_id: str) -> None:
     assert "task-id-duplicate" in rules_of(text)
 
 
-def test_a_trigger_cannot_share_a_task_id() -> None:
+def test_a_trigger_may_share_a_task_id_but_two_triggers_may_not() -> None:
+    # Kestra checks task ids and trigger ids apart (FlowValidator.java, 1.x).
     extra = "triggers:\n  - id: hello\n    type: io.kestra.plugin.core.trigger.Schedule\n"
     extra += '    cron: "@daily"\n'
     text = flow(LOG) + extra
-    assert rules_of(text) == ["task-id-duplicate"]
+    assert rules_of(text) == []
+    twice = extra + extra.replace("triggers:\n", "")
+    (found,) = only(flow(LOG) + twice, "task-id-duplicate")
+    assert found.message.startswith("Trigger id `hello` is already used on line 8")
 
 
 def test_task_that_is_not_a_mapping() -> None:
@@ -475,28 +489,41 @@ def test_concurrency(block: str, ok: bool) -> None:
 
 # Security ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "text",
+    ("text", "rule_id"),
     [
-        flow(LOG, "variables:\n  api_token: abc123def\n"),
-        flow(LOG, "variables:\n  kestraPassword: Admin1234\n"),
-        flow(
-            "  - id: q\n    type: io.kestra.plugin.jdbc.postgresql.Queries\n"
-            "    url: jdbc:postgresql://db:5432/x\n    password: root\n    sql: select 1\n"
+        (flow(LOG, "variables:\n  api_token: abc123def\n"), "plaintext-credential-simple"),
+        (flow(LOG, "variables:\n  kestraPassword: Admin1234\n"), "plaintext-credential-simple"),
+        (
+            flow(LOG, "variables:\n  api_token: 9fJ2kQ7xL0pV4mZ8sT3w\n"),
+            "plaintext-credential",
         ),
-        flow(
-            "  - id: s\n    type: io.kestra.plugin.scripts.shell.Commands\n"
-            "    taskRunner:\n      type: io.kestra.plugin.core.runner.Process\n"
-            "    commands:\n      - psql postgresql://admin:s3cret@db.example.com/app\n"
+        (
+            flow(
+                "  - id: q\n    type: io.kestra.plugin.jdbc.postgresql.Queries\n"
+                "    url: jdbc:postgresql://db:5432/x\n    password: root\n    sql: select 1\n"
+            ),
+            "plaintext-credential-simple",
         ),
-        flow(
-            "  - id: s\n    type: io.kestra.plugin.scripts.python.Script\n"
-            "    taskRunner:\n      type: io.kestra.plugin.core.runner.Process\n"
-            '    script: |\n      API_KEY = "sk-live-1234567890"\n'
+        (
+            flow(
+                "  - id: s\n    type: io.kestra.plugin.scripts.shell.Commands\n"
+                "    taskRunner:\n      type: io.kestra.plugin.core.runner.Process\n"
+                "    commands:\n      - psql postgresql://admin:s3cret@db.example.com/app\n"
+            ),
+            "plaintext-credential-simple",
+        ),
+        (
+            flow(
+                "  - id: s\n    type: io.kestra.plugin.scripts.python.Script\n"
+                "    taskRunner:\n      type: io.kestra.plugin.core.runner.Process\n"
+                '    script: |\n      API_KEY = "sk-live-1234567890"\n'
+            ),
+            "plaintext-credential",
         ),
     ],
 )
-def test_plaintext_credentials_are_flagged(text: str) -> None:
-    assert rules_of(text) == ["plaintext-credential"]
+def test_plaintext_credentials_are_flagged(text: str, rule_id: str) -> None:
+    assert rules_of(text) == [rule_id]
 
 
 @pytest.mark.parametrize(
@@ -513,14 +540,12 @@ def test_secrets_and_non_credentials_pass(variables: str) -> None:
 
 
 # Compatibility -------------------------------------------------------------------------
+TWO = LintContext(target=parse_target("2.0"))
+
+
 @pytest.mark.parametrize(
     ("extra", "tasks"),
     [
-        (
-            "listeners:\n  - tasks:\n      - id: l\n        type: io.kestra.plugin.core.log.Log\n"
-            "        message: x\n",
-            LOG,
-        ),
         (
             "taskDefaults:\n  - type: io.kestra.plugin.core.log.Log\n    values: {level: INFO}\n",
             LOG,
@@ -537,11 +562,24 @@ def test_secrets_and_non_credentials_pass(variables: str) -> None:
             "    message: \"{{ json('{}') }}\"\n",
         ),
         ("inputs:\n  - id: flag\n    type: BOOLEAN\n", LOG),
-        ("inputs:\n  - name: old\n    type: STRING\n", LOG),
     ],
 )
 def test_removed_in_kestra_2(extra: str, tasks: str) -> None:
-    assert "removed-in-kestra-2" in rules_of(flow(tasks, extra))
+    assert "removed-in-kestra-2" in rules_of(flow(tasks, extra), TWO)
+    # ...and only with a 2.x target: these all work on the 1.x lines.
+    assert "removed-in-kestra-2" not in rules_of(flow(tasks, extra))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "listeners:\n  - tasks:\n      - id: l\n        type: io.kestra.plugin.core.log.Log\n"
+        "        message: x\n",
+        "inputs:\n  - name: old\n    type: STRING\n",
+    ],
+)
+def test_what_the_migration_guide_does_not_list_is_not_reported(extra: str) -> None:
+    assert "removed-in-kestra-2" not in rules_of(flow(LOG, extra), TWO)
 
 
 def test_from_json_is_the_replacement() -> None:
@@ -559,7 +597,7 @@ def test_api_paths_with_a_tenant_pass() -> None:
         "  - id: c\n    type: io.kestra.plugin.core.http.Request\n"
         "    uri: http://kestra:8080/api/v1/configs\n"
     )
-    assert rules_of(text) == []
+    assert rules_of(text, TWO) == []
 
 
 # Files ---------------------------------------------------------------------------------

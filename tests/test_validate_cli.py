@@ -56,18 +56,18 @@ def test_text_output_is_one_line_per_finding(cli, tmp_path: Path) -> None:
         "docker-runner-localhost",
     )
     assert "host.docker.internal" in match.group("message")
-    assert summary == "1 error, 0 warnings in 1 file."
+    assert summary == "1 error, 0 warnings in 1 file. Checked for Kestra 1.3."
 
 
 def test_clean_flows_exit_zero(cli, tmp_path: Path) -> None:
     (tmp_path / "hello.yml").write_text(GOOD)
     result = cli("validate", str(tmp_path))
     assert result.returncode == 0, result.stdout
-    assert result.stdout.strip() == "No problems found in 1 file."
+    assert result.stdout.strip() == "No problems found in 1 file. Checked for Kestra 1.3."
 
 
 def test_strict_makes_warnings_fail(cli, tmp_path: Path) -> None:
-    (tmp_path / "hello.yml").write_text(GOOD + "variables:\n  token: abcdef123456\n")
+    (tmp_path / "hello.yml").write_text(GOOD + "variables:\n  token: 9fJ2kQ7xL0pV4mZ8sT3w\n")
     assert cli("validate", str(tmp_path)).returncode == 0
     strict = cli("validate", "--strict", str(tmp_path))
     assert strict.returncode == 1
@@ -98,7 +98,7 @@ def test_github_format(cli, tmp_path: Path) -> None:
     )
     # A finding about a whole file has no line; `:` and `,` in properties are escaped.
     assert lines[1].startswith("::warning file=flows/empty.yml,title=file-empty::")
-    assert lines[-1] == "1 error, 1 warning in 2 files."
+    assert lines[-1] == "1 error, 1 warning in 2 files. Checked for Kestra 1.3."
 
 
 def test_github_escaping() -> None:
@@ -199,4 +199,7 @@ def test_a_flow_defined_twice_in_one_file_is_one_finding(cli, tmp_path: Path) ->
     findings = [line for line in result.stdout.splitlines() if LINE_RE.match(line)]
     assert len(findings) == 1, result.stdout
     assert LINE_RE.match(findings[0]).group("line", "rule") == ("8", "flow-duplicate")
-    assert result.stdout.strip().splitlines()[-1] == "1 error, 0 warnings in 1 file."
+    assert (
+        result.stdout.strip().splitlines()[-1]
+        == "1 error, 0 warnings in 1 file. Checked for Kestra 1.3."
+    )

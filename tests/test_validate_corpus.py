@@ -8,6 +8,8 @@ import pytest
 
 from kestra_init.flows.diagnostics import Severity
 from kestra_init.flows.lint import validate_paths
+from kestra_init.flows.lint_context import LintContext
+from kestra_init.flows.target import DEFAULT_TARGET, parse_target
 from tests.helpers import json_data
 
 
@@ -26,20 +28,31 @@ def test_every_course_flow_passes_without_an_error(shared_dir: Path) -> None:
     assert len(result.flow_documents) == len(files)
 
 
-def test_course_warnings_are_the_true_ones(shared_dir: Path) -> None:
+def test_course_flows_give_no_warning_with_the_default_target(shared_dir: Path) -> None:
     result = validate_paths([course_dir(shared_dir)])
+    assert result.target == DEFAULT_TARGET
+    assert [d for d in result.diagnostics if d.severity is not Severity.INFO] == []
+    # What remains are notes: the local stack's passwords written in the flows.
     found = {(d.path.name, d.rule) for d in result.diagnostics}
+    assert found == {
+        ("02_python_get_flows.yaml", "plaintext-credential-simple"),
+        ("04_postgres_taxi.yaml", "plaintext-credential-simple"),
+        ("05_postgres_taxi_scheduled.yaml", "plaintext-credential-simple"),
+    }
+
+
+def test_course_flows_with_the_2_0_report(shared_dir: Path) -> None:
+    """With --target 2.0 the report lists what Kestra's migration guide says to change."""
+    context = LintContext(target=parse_target("2.0"))
+    result = validate_paths([course_dir(shared_dir)], context=context)
+    found = {(d.path.name, d.rule) for d in result.diagnostics if d.severity is not Severity.INFO}
     # pluginDefaults load on 1.x but not on 2.0.
     assert ("01_hello_world.yaml", "removed-in-kestra-2") in found
-    # The learner's API flow keeps the Kestra password in a variable, and calls
-    # the API path without the tenant segment that 0.23 added.
-    assert ("02_python_get_flows.yaml", "plaintext-credential") in found
+    # The learner's API flow calls the API path without the tenant segment, which
+    # 1.x aliases to `main` and 2.0 no longer answers.
     assert ("02_python_get_flows.yaml", "kestra-api-path-without-tenant") in found
-    assert {rule for _, rule in found} <= {
-        "removed-in-kestra-2",
-        "plaintext-credential",
-        "kestra-api-path-without-tenant",
-    }
+    assert {rule for _, rule in found} == {"removed-in-kestra-2", "kestra-api-path-without-tenant"}
+    assert result.errors == 0
 
 
 def test_the_api_flow_reaches_kestra_the_right_way(shared_dir: Path, tmp_path: Path) -> None:
@@ -78,9 +91,11 @@ def test_generated_project_flows_pass(cli, template_cache_env, tmp_path: Path, t
     )
     assert created.returncode == 0, created.stderr
     assert sorted(p.name for p in (project / "flows").glob("*.yml"))  # it wrote flows
-    result = cli("validate", "--format", "json", cwd=project, env=template_cache_env)
+    # --strict: a fresh project has no warning either (its plugin defaults are 1.x's).
+    result = cli("validate", "--strict", "--format", "json", cwd=project, env=template_cache_env)
     assert result.returncode == 0, result.stdout
 
     data = json_data(result.stdout, "validate")
-    assert data["summary"]["errors"] == 0
+    assert data["summary"] == {"errors": 0, "warnings": 0, "infos": 0}
+    assert data["target"] == "1.3"  # the line the project pins
     assert data["flows"] == len(list((project / "flows").glob("*.yml")))

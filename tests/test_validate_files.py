@@ -38,7 +38,7 @@ def test_a_folder_of_good_flows(tmp_path: Path) -> None:
 
 
 def test_errors_fail_and_warnings_fail_only_when_strict(tmp_path: Path) -> None:
-    write(tmp_path / "warn.yml", GOOD + "variables:\n  api_token: abcdef123\n")
+    write(tmp_path / "warn.yml", GOOD + "variables:\n  api_token: 9fJ2kQ7xL0pV4mZ8sT3w\n")
     assert validate_paths([tmp_path]).exit_code is ExitCode.OK
     assert validate_paths([tmp_path], strict=True).exit_code is ExitCode.FINDINGS
     write(
@@ -114,11 +114,15 @@ def test_large_but_acceptable_file(tmp_path: Path) -> None:
     assert validate_paths([path]).diagnostics == []
 
 
-def test_unreadable_path(tmp_path: Path) -> None:
+def test_a_link_to_nothing_is_a_finding(tmp_path: Path) -> None:
     link = tmp_path / "gone.yml"
     os.symlink(tmp_path / "missing-target.yml", link)
     (found,) = validate_paths([link]).diagnostics
-    assert found.rule == "file-unreadable" and found.line == 0
+    assert found.rule == "file-link-dangling" and found.line == 0
+    assert "missing-target.yml" in found.message
+    # Found in a folder too, not skipped in silence.
+    (found,) = validate_paths([tmp_path]).diagnostics
+    assert found.rule == "file-link-dangling" and found.path == link
 
 
 def test_same_flow_in_two_files(tmp_path: Path) -> None:

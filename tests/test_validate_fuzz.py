@@ -7,6 +7,7 @@ the public functions and through the CLI's own code path.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -185,3 +186,112 @@ def test_through_the_cli(tmp_path_factory, content: bytes, output_format: str) -
         result.exception
     )
     assert result.exit_code in (0, 1), result.output
+
+
+# Pebble expressions: fallbacks, nesting, blocks that never close ----------------------
+identifiers = st.from_regex(r"[a-z][a-z0-9_]{0,4}", fullmatch=True)
+operands = st.builds(
+    lambda scope, parts: scope + "".join(f".{part}" for part in parts),
+    st.sampled_from(["inputs", "vars", "outputs", "taskrun", "trigger.outputs"]),
+    st.lists(identifiers, max_size=3),
+)
+literals = st.sampled_from(["'n/a'", '"x"', "1", "'}}'", "'{{'", "null", "'it\\'s'"])
+expressions = st.recursive(
+    operands | literals,
+    lambda inner: st.one_of(
+        st.builds("{} ?? {}".format, inner, inner),
+        st.builds("{} ??? {}".format, inner, inner),
+        st.builds("({})".format, inner),
+        st.builds(
+            "{} | {}".format, inner, st.sampled_from(["upper", "default('x')", "json", "toJson"])
+        ),
+        st.builds("{} is defined".format, inner),
+        st.builds("{} ~ {}".format, inner, inner),
+    ),
+    max_leaves=8,
+)
+pieces = st.one_of(
+    expressions.map("{{{{ {} }}}}".format),
+    expressions.map("{{% if {} %}}".format),
+    st.sampled_from(["{% endif %}", "{% raw %}", "{% endraw %}", "{#", "#}", "{{", "}}", "{%"]),
+    st.text(alphabet="ab {}%#'\"\n", max_size=5),
+)
+templates = st.lists(pieces, max_size=12).map("".join)
+
+
+@FAST
+@given(templates)
+def test_pebble_scanning_is_consistent(text: str) -> None:
+    from kestra_init.flows import pebble
+
+    blocks, unclosed = pebble.scan(text)
+    previous_end = 0
+    for block in blocks:
+        assert text[block.start : block.start + len(block.content)] == block.content
+        assert previous_end <= block.start - 2 < block.end <= len(text)
+        previous_end = block.end
+    if unclosed is not None:
+        assert unclosed >= previous_end and text[unclosed] == "{"
+    for reference in pebble.references(text):
+        assert text.startswith(reference.scope, reference.offset)
+        assert any(b.start <= reference.offset < b.end for b in blocks)
+
+
+@FAST
+@given(expressions, st.sampled_from([" ?? 'n/a'", " ??? 0", " | default('x')", " is defined"]))
+def test_a_name_with_a_fallback_is_never_reported(expression: str, fallback: str) -> None:
+    text = (
+        "id: f\nnamespace: a\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n"
+        # A JSON string is a YAML double-quoted scalar.
+        f"    message: {json.dumps('{{ outputs.nothing' + fallback + ' }} ' + expression)}\n"
+    )
+    found = lint_text(PATH, text).diagnostics
+    check(found)
+    assert not any("outputs.nothing" in d.message for d in found)
+
+
+@FAST
+@given(templates)
+def test_random_templates_in_a_flow(text: str) -> None:
+    flow = {
+        "id": "f",
+        "namespace": "a",
+        "inputs": [{"id": "a", "type": "STRING", "defaults": "x"}],
+        "tasks": [{"id": "t", "type": "io.kestra.plugin.core.log.Log", "message": text}],
+    }
+    check(lint_text(PATH, yaml.safe_dump(flow)).diagnostics)
+
+
+# Input ids with dots -------------------------------------------------------------------
+dotted_ids = st.lists(
+    st.lists(st.sampled_from(["a", "b", "user", "name"]), min_size=1, max_size=3).map(".".join),
+    min_size=1,
+    max_size=5,
+    unique=True,
+)
+paths = st.lists(st.sampled_from(["a", "b", "user", "name", "zz"]), min_size=1, max_size=4)
+
+
+def known_to_kestra(ids: list[str], path: str) -> bool:
+    """The oracle: a path names an input, a group of dotted inputs, or reads inside one."""
+    return any(i == path or i.startswith(path + ".") or path.startswith(i + ".") for i in ids)
+
+
+@FAST
+@given(dotted_ids, paths)
+def test_dotted_input_references(ids: list[str], parts: list[str]) -> None:
+    path = ".".join(parts)
+    flow = {
+        "id": "f",
+        "namespace": "a",
+        "inputs": [{"id": i, "type": "STRING", "defaults": "x"} for i in ids],
+        "tasks": [
+            {
+                "id": "t",
+                "type": "io.kestra.plugin.core.log.Log",
+                "message": "{{ inputs." + path + " }}",
+            }
+        ],
+    }
+    found = [d.rule for d in lint_text(PATH, yaml.safe_dump(flow)).diagnostics]
+    assert ("expression-unknown-input" not in found) == known_to_kestra(ids, path), (ids, path)

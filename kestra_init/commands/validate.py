@@ -15,11 +15,14 @@ from typing import Any
 
 from kestra_init.errors import UsageError
 from kestra_init.exit_codes import ExitCode
-from kestra_init.flows.lint import ProgressCallback, ValidationResult, validate_paths
-from kestra_init.flows.lint_context import context_for_project
+from kestra_init.flows.lint import UNREAD_RULES, ProgressCallback, ValidationResult, validate_paths
+from kestra_init.flows.lint_context import choose_target, context_for_project
+from kestra_init.flows.rules import RULES
+from kestra_init.flows.rules.base import did_you_mean
 from kestra_init.flows.server_validate import validate_on_server
 from kestra_init.kestra.connection import ConnectionFlags
 from kestra_init.project import Project, find_project
+from kestra_init.project.settings import ValidateSettings, load_validate_settings
 
 # validate's URL flag: `--server` is the switch that asks a server at all.
 URL_OPTION = "--url"
@@ -43,12 +46,17 @@ def validate_flows(
     paths: Sequence[Path],
     *,
     strict: bool = False,
+    target: str | None = None,
     project_dir: Path | None = None,
     server: ConnectionFlags | None = None,
     use_server: bool = False,
     on_file: ProgressCallback | None = None,
 ) -> ValidateReport:
-    """Validate ``paths`` (default: the project's flows folder)."""
+    """Validate ``paths`` (default: the project's flows folder).
+
+    ``target`` is the Kestra version to check for (`--target`); without it, the
+    project's settings, then the line it pins, then the newest 1.x line.
+    """
     server = server or ConnectionFlags()
     given = server.given(URL_OPTION)
     if given and not use_server:
@@ -68,12 +76,43 @@ def validate_flows(
             "check the path, or run `kestra-init validate` with no path inside a project "
             "to check its flows/ folder",
         )
-    context = context_for_project(project.root if project else None)
+    root = project.root if project else None
+    settings = load_validate_settings(root or _start(targets))
+    _check_ignored(settings)
+    context = context_for_project(
+        root, target=choose_target(target, settings, root), settings=settings
+    )
     result = validate_paths(targets, strict=strict, context=context, on_file=on_file)
     server_url = None
     if use_server and result.flow_documents:
         server_url = _validate_on_server(result, project, server)
     return ValidateReport(result, targets, server_url)
+
+
+def _start(targets: Sequence[Path]) -> Path:
+    first = targets[0] if targets else Path.cwd()
+    return first if first.is_dir() else first.parent
+
+
+def _check_ignored(settings: ValidateSettings) -> None:
+    """Refuse ignore settings that name no rule, or a rule that cannot be switched off."""
+    unknown = [rule for rule in settings.ignore if rule not in RULES]
+    if unknown:
+        hint = did_you_mean(unknown[0], RULES)
+        raise UsageError(
+            f"{settings.source}: `ignore` names {', '.join(unknown)}, which "
+            f"{'is not a rule' if len(unknown) == 1 else 'are not rules'} of kestra-init." + hint,
+            "A misspelt rule would silence nothing while looking as if it did.",
+            "use the rule ids that findings show (all are listed in docs/rules.md)",
+        )
+    unread = [rule for rule in settings.ignore if rule in UNREAD_RULES]
+    if unread:
+        raise UsageError(
+            f"{settings.source}: `ignore` names {', '.join(unread)}, which cannot be ignored",
+            "These say that a file could not be read, so its flows are unknown; sync and up "
+            "rely on them never to take an unread file for an empty one.",
+            "fix or move the files they name, and remove these ids from `ignore`",
+        )
 
 
 def _project(paths: Sequence[Path], project_dir: Path | None) -> Project | None:

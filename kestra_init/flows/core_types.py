@@ -288,30 +288,45 @@ REQUIRED_PROPERTIES: dict[str, tuple[Required, ...]] = {
     _CORE + "trigger.Webhook": (_req("key"),),
 }
 
-# Core types that still work on 1.x but are gone in 2.0, with what replaces them.
+# Types Kestra 2.0's migration guide lists as removed or renamed, with what to
+# write instead (kestra-io/docs src/contents/docs/11.migration-guide/v2.0.0/:
+# index.mdx and 00.migration-tutorial, read in 2026). The 2.0 source removes more
+# (EachSequential, EachParallel, LocalFiles, Template, listeners...), but only
+# what the guide lists is reported: the report is what a person must change
+# before upgrading, by Kestra's own account.
 REMOVED_IN_2: dict[str, str] = {
-    _CORE + "flow.ForEach": "Kestra 2.0 replaces ForEach with `io.kestra.plugin.core.flow.Loop`",
+    _CORE + "flow.ForEach": (
+        "Kestra 2.0 replaces ForEach with `io.kestra.plugin.core.flow.Loop` "
+        "(`taskrun.value` becomes `item.value`, `taskrun.iteration` `item.index`)"
+    ),
     _CORE + "flow.ForEachItem": (
-        "Kestra 2.0 replaces ForEachItem with `io.kestra.plugin.core.flow.Loop`"
+        "Kestra 2.0 replaces ForEachItem with `io.kestra.plugin.core.flow.Loop` around a Subflow"
     ),
-    _CORE + "flow.EachSequential": (
-        "Kestra 2.0 removes EachSequential: use `io.kestra.plugin.core.flow.Loop`"
-    ),
-    _CORE + "flow.EachParallel": (
-        "Kestra 2.0 removes EachParallel: use `io.kestra.plugin.core.flow.Loop`"
-    ),
-    _CORE + "flow.Template": (
-        "Kestra 2.0 removes templates: make the template a flow and call it with "
-        "`io.kestra.plugin.core.flow.Subflow` (`templateId` becomes `flowId`)"
-    ),
-    _CORE + "storage.LocalFiles": (
-        "Kestra 2.0 removes LocalFiles: use `inputFiles`/`outputFiles` on a "
-        "WorkingDirectory or a script task"
-    ),
+    _CORE + "execution.Count": "Kestra 2.0 removes execution.Count: count with a KV task",
+    _CORE + "execution.Resume": "Kestra 2.0 removes execution.Resume: use the Kestra SDK",
+    _CORE + "trigger.Toggle": "Kestra 2.0 removes trigger.Toggle: use the Kestra API or SDK",
+    _CORE + "log.Fetch": "Kestra 2.0 moves log.Fetch to `io.kestra.plugin.kestra.logs.Fetch`",
     _CORE + "state.Get": "Kestra 2.0 removes the state store: use `io.kestra.plugin.core.kv.Get`",
     _CORE + "state.Set": "Kestra 2.0 removes the state store: use `io.kestra.plugin.core.kv.Set`",
     _CORE + "state.Delete": (
         "Kestra 2.0 removes the state store: use `io.kestra.plugin.core.kv.Delete`"
+    ),
+    _CORE + "storage.Purge": (
+        "Kestra 2.0 renames storage.Purge to `io.kestra.plugin.core.storage.PurgeExecutions`"
+    ),
+    _CORE + "debug.Echo": "Kestra 2.0 removes debug.Echo: use `io.kestra.plugin.core.log.Log`",
+    "io.kestra.plugin.git.Push": (
+        "Kestra 2.0 removes git.Push: use `io.kestra.plugin.git.SyncFlows`"
+    ),
+}
+# Whole packages the guide moves or removes.
+REMOVED_IN_2_PACKAGES: dict[str, str] = {
+    "io.kestra.plugin.notifications.slack.": (
+        "Kestra 2.0 moves the Slack notifications to `io.kestra.plugin.slack.notifications.*`"
+    ),
+    "io.kestra.plugin.scripts.nashorn.": (
+        "Kestra 2.0 removes the Nashorn script tasks: move the script to GraalJS or another "
+        "script task"
     ),
 }
 
@@ -334,3 +349,32 @@ DOCKER_TASK_PREFIX = "io.kestra.plugin.docker."
 def canonical(type_name: str) -> str:
     """Today's name of a type (the name itself when it is not an old alias)."""
     return LEGACY_ALIASES.get(type_name, type_name)
+
+
+# Core tasks the worker does not run itself: the flowable ones (they only
+# schedule their children), Subflow (it creates an execution) and the ones that
+# update the execution in the executor. Read from the classes implementing
+# `FlowableTask`, `ExecutableTask` and `ExecutionUpdatableTask` under
+# core/src/main/java/io/kestra/plugin/core/ on releases/v1.3.x (1.3.19);
+# `Task.isSendToWorkerTask()` sends WorkingDirectory to the worker all the same.
+NON_RUNNABLE: frozenset[str] = frozenset(
+    _names(
+        "flow",
+        "AllowFailure",
+        "Dag",
+        "EachParallel",
+        "EachSequential",
+        "ForEach",
+        "ForEachItem",
+        "If",
+        "LoopUntil",
+        "Parallel",
+        "Pause",
+        "Sequential",
+        "Subflow",
+        "Switch",
+        "Template",
+        "WorkingDirectory",
+    )
+    | _names("execution", "Exit", "Labels", "SetVariables", "UnsetVariables")
+)

@@ -7,82 +7,46 @@ malformed files each become a diagnostic, like any other finding.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.flows.discover import SourceDocument, find_flow_files, split_documents
+from kestra_init.flows.file_report import UNREAD_RULES, FileLint, FlowEntry
 from kestra_init.flows.lint_context import LintContext, context_for_project
 from kestra_init.flows.model import FlowDoc, flow_shape_problem, value_mark
-from kestra_init.flows.rules import CHECKS, Rule
+from kestra_init.flows.reading import MAX_FILE_BYTES, decode_text, read_file_text
+from kestra_init.flows.rules import CHECKS, RULES
 from kestra_init.flows.rules import files as file_rules
-from kestra_init.flows.rules.base import scalar_text
+from kestra_init.flows.rules.base import did_you_mean, scalar_text
 from kestra_init.flows.rules.structure import FLOW_DUPLICATE
+from kestra_init.flows.suppress import MARKER, Suppressions, read_suppressions
+from kestra_init.flows.target import DEFAULT_TARGET, Target
 from kestra_init.flows.yaml_nodes import Mark, ParseError, YList, YMap, parse_document
 from kestra_init.project import find_project
 
-# Flows are kilobytes; a file this big is not one, and reading it would be slow.
-MAX_FILE_BYTES = 5 * 1024 * 1024
+# What sync's pipeline and the commands import from here; reading and the file
+# report live in their own modules.
+__all__ = [
+    "MAX_FILE_BYTES",
+    "UNREAD_RULES",
+    "FileLint",
+    "FlowEntry",
+    "ProgressCallback",
+    "ValidationResult",
+    "decode_text",
+    "default_context",
+    "lint_bytes",
+    "lint_file",
+    "lint_text",
+    "read_file_text",
+    "validate_paths",
+]
 
 ProgressCallback = Callable[[int, int, Path], None]  # (done, total, current file)
-
-
-# Findings that mean the file, or one of its documents, could not be read as YAML:
-# whatever flows it declares are unknown.
-UNREAD_RULES = frozenset(
-    {
-        file_rules.FILE_UNREADABLE.id,
-        file_rules.FILE_TOO_LARGE.id,
-        file_rules.YAML_SYNTAX.id,
-        file_rules.YAML_TOO_COMPLEX.id,
-    }
-)
-
-
-@dataclass(frozen=True)
-class FlowEntry:
-    """One flow document of a file: who it says it is, and its text as written."""
-
-    document: SourceDocument
-    namespace: str | None  # None when the document has no usable namespace
-    id: str | None
-    mark: Mark  # where its id is (or the document's start)
-
-
-@dataclass
-class FileLint:
-    """What one file holds: its findings and its flow documents, as written."""
-
-    path: Path
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    flows: list[SourceDocument] = field(default_factory=list)
-    entries: list[FlowEntry] = field(default_factory=list)
-
-    @property
-    def flow_keys(self) -> list[tuple[str, str, Mark]]:
-        """(namespace, id, mark) of each flow that names both, to find flows defined twice."""
-        return [(e.namespace, e.id, e.mark) for e in self.entries if e.namespace and e.id]
-
-    @property
-    def skipped(self) -> bool:
-        """No flow in the file, and nothing worse than an info line to say about it."""
-        return not self.flows and all(d.severity is Severity.INFO for d in self.diagnostics)
-
-    @property
-    def read_completely(self) -> bool:
-        """Every document of the file was read and parsed (its flows are all known)."""
-        return not any(d.rule in UNREAD_RULES for d in self.diagnostics)
-
-    @property
-    def errors(self) -> bool:
-        return any(d.severity is Severity.ERROR for d in self.diagnostics)
-
-    def add(self, rule: Rule, mark: Mark, message: str) -> None:
-        self.diagnostics.append(
-            Diagnostic(self.path, mark.line, mark.column, rule.severity, rule.id, message)
-        )
 
 
 @dataclass
@@ -92,6 +56,8 @@ class ValidationResult:
     files_skipped: list[Path]  # YAML files without a flow (apps, dashboards, compose...)
     flow_documents: list[SourceDocument]  # every flow found, as written (for the server)
     strict: bool = False
+    target: Target = DEFAULT_TARGET  # the Kestra version the rules were checked for
+    suppressed: int = 0  # findings left out by ignore comments or the project's settings
 
     def count(self, severity: Severity) -> int:
         return sum(1 for diagnostic in self.diagnostics if diagnostic.severity is severity)
@@ -115,6 +81,8 @@ class ValidationResult:
     def to_json(self) -> dict[str, object]:
         return {
             "strict": self.strict,
+            "target": str(self.target),
+            "suppressed": self.suppressed,
             "files_checked": [str(path) for path in self.files_checked],
             "files_skipped": [str(path) for path in self.files_skipped],
             "flows": len(self.flow_documents),
@@ -156,9 +124,18 @@ def validate_paths(
         (skipped if report.skipped else checked).append(path)
         if on_file is not None:
             on_file(index, len(files), path)
-    diagnostics.extend(_duplicate_flows(reports, across_files=True))
+    suppressed = sum(report.suppressed for report in reports)
+    by_path = {report.path: report for report in reports}
+    for found in _duplicate_flows(reports, across_files=True):
+        owner = by_path[found.path]
+        if found.rule in context.ignored_rules or found.rule in owner.file_ignores:
+            suppressed += 1
+        else:
+            diagnostics.append(found)
     diagnostics.sort(key=_order({path: index for index, path in enumerate(files)}))
-    return ValidationResult(diagnostics, checked, skipped, flows, strict)
+    return ValidationResult(
+        diagnostics, checked, skipped, flows, strict, context.target, suppressed
+    )
 
 
 def default_context(paths: Sequence[Path]) -> LintContext:
@@ -185,33 +162,6 @@ def lint_file(path: Path, context: LintContext | None = None, *, checks: bool = 
     return lint_text(path, text, context, checks=checks)
 
 
-def read_file_text(path: Path) -> str | FileLint:
-    """The file's text, or a report with the finding that says why it cannot be read."""
-    report = FileLint(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            report.add(
-                file_rules.FILE_TOO_LARGE,
-                Mark(0, 0),
-                f"The file is {size / 1024 / 1024:.1f} MB, and kestra-init does not read "
-                f"files over {MAX_FILE_BYTES // 1024 // 1024} MB (a flow is rarely over "
-                "100 kB). If it is a flow, split it; if it is data, move it out of the "
-                "flows folder.",
-            )
-            return report
-        data = path.read_bytes()
-    except OSError as error:
-        report.add(
-            file_rules.FILE_UNREADABLE,
-            Mark(0, 0),
-            f"The file cannot be read ({error.strerror or error}). Check that it exists "
-            "and that you may read it.",
-        )
-        return report
-    return decode_text(path, data)
-
-
 def lint_bytes(path: Path, data: bytes, context: LintContext | None = None) -> FileLint:
     text = decode_text(path, data)
     if isinstance(text, FileLint):
@@ -219,38 +169,18 @@ def lint_bytes(path: Path, data: bytes, context: LintContext | None = None) -> F
     return lint_text(path, text, context)
 
 
-def decode_text(path: Path, data: bytes) -> str | FileLint:
-    """UTF-8 text (a byte-order mark dropped), or a report saying why it is not."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        report = FileLint(path)
-        report.add(
-            file_rules.FILE_UNREADABLE,
-            Mark(0, 0),
-            f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
-            f"{error.start}). Kestra reads flows as UTF-8: save it with that encoding, or move "
-            "a binary file out of the flows folder.",
-        )
-        return report
-    if "\x00" in text:
-        report = FileLint(path)
-        report.add(
-            file_rules.FILE_UNREADABLE,
-            Mark(0, 0),
-            "The file holds binary data (NUL bytes), not YAML text: move it out of the "
-            "flows folder, or restore the flow from version control.",
-        )
-        return report
-    return text
-
-
 def lint_text(
     path: Path, text: str, context: LintContext | None = None, *, checks: bool = True
 ) -> FileLint:
-    """Lint the text of one file (any number of YAML documents)."""
+    """Lint the text of one file (any number of YAML documents).
+
+    Findings that a `# kestra-init: ignore[...]` comment of the file or the
+    project's settings (``context.ignored_rules``) switch off are left out and
+    counted in ``FileLint.suppressed``.
+    """
     context = context or LintContext()
     report = FileLint(path)
+    file_lines = text.splitlines()
     documents = [
         doc for doc in split_documents(path, text) if not doc.is_blank and not _directives(doc)
     ]
@@ -261,13 +191,50 @@ def lint_text(
             "The file holds no YAML document (it is empty or only comments): write a flow in "
             "it, or delete it.",
         )
-        return report
-    file_lines = text.splitlines()
     for document in documents:
         _lint_document(report, document, file_lines, context, checks)
     report.diagnostics.extend(_duplicate_flows([report]))
+    suppressions = read_suppressions(file_lines) if MARKER in text else None
+    if suppressions is not None and checks:
+        _unknown_rules_named(report, suppressions)
+    _leave_out(report, context.ignored_rules, suppressions)
     report.diagnostics.sort(key=lambda d: (d.line, d.column, d.rule))
     return report
+
+
+def _unknown_rules_named(report: FileLint, suppressions: Suppressions) -> None:
+    for line, column, rule_id in suppressions.named:
+        if rule_id not in RULES:
+            report.add(
+                file_rules.IGNORE_COMMENT_UNKNOWN_RULE,
+                Mark(line, column),
+                f"`{rule_id}` is not a kestra-init rule, so this comment silences nothing."
+                f"{did_you_mean(rule_id, RULES)} The rule of a finding is the word after its "
+                "severity (`error expression-unknown-input ...`); all are in docs/rules.md.",
+            )
+
+
+def _leave_out(
+    report: FileLint, ignored: frozenset[str], suppressions: Suppressions | None
+) -> None:
+    """Drop the findings the project or the file's comments switch off.
+
+    A finding that the file (or one of its documents) could not be read is
+    never dropped: what is unread is unknown, and sync must not take it for
+    "no flow there".
+    """
+    if suppressions is not None:
+        report.file_ignores = frozenset(suppressions.file)
+    if not ignored and suppressions is None:
+        return
+    kept = [
+        d
+        for d in report.diagnostics
+        if d.rule in UNREAD_RULES
+        or not (d.rule in ignored or (suppressions and suppressions.covers(d.rule, d.line)))
+    ]
+    report.suppressed += len(report.diagnostics) - len(kept)
+    report.diagnostics = kept
 
 
 def _lint_document(
@@ -368,8 +335,10 @@ def _report_parse_error(report: FileLint, error: ParseError, source_line: str) -
 
 def _directives(document: SourceDocument) -> bool:
     """Only `%YAML`/`%TAG` lines (and comments): the header of the next document."""
-    lines = [line.strip() for line in document.text.splitlines()]
-    return all(not line or line.startswith(("%", "#")) for line in lines)
+    return _NOT_DIRECTIVE_RE.search(document.text) is None
+
+
+_NOT_DIRECTIVE_RE = re.compile(r"^[ \t]*[^\s#%]", re.M)
 
 
 def _flow_like(item: object) -> bool:

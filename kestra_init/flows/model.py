@@ -8,12 +8,16 @@ speed goal.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from kestra_init.flows.core_types import canonical
 from kestra_init.flows.yaml_nodes import Mark, YList, YMap
 
 # Flow-level lists of tasks (`listeners` hold theirs one level deeper).
@@ -59,11 +63,37 @@ class BadItem:
     value: Any
 
 
-@dataclass(frozen=True)
-class StringValue:
+class StringValue(NamedTuple):
+    """A string of the document and where it is (a tuple: made for every string)."""
+
     text: str
     mark: Mark
     path: tuple[str, ...]  # keys from the root; list positions appear as "[i]"
+    # "" when rendered against this flow's own execution; else whose it is
+    # (SUBFLOW_CHILD, FLOW_TRIGGER_UPSTREAM), where this flow's names mean nothing.
+    scope: str = ""
+
+
+# A Subflow task's own `outputs:` map is rendered with the run context of the
+# *called* flow's execution (jdbc/.../JdbcExecutor.java builds it from
+# `flowMetaStore.findByExecution(childExecution)`, then Subflow.java
+# `createSubflowExecutionResult` renders the map; 1.0 and 1.3), so it names the
+# child's tasks. A Flow trigger's `inputs:` are rendered against the *upstream*
+# execution (executor/.../FlowTriggerService.java calls
+# `runContextFactory.of(flow, execution)` with the triggering execution, then
+# trigger/Flow.java `evaluate` renders them; 1.0 and 1.3), so they name the
+# upstream flow's tasks and inputs.
+SUBFLOW_CHILD = "the called flow's execution"
+FLOW_TRIGGER_UPSTREAM = "the upstream execution"
+_FOREIGN_SCOPES = {
+    "io.kestra.plugin.core.flow.Subflow": SUBFLOW_CHILD,
+    "io.kestra.plugin.core.trigger.Flow": FLOW_TRIGGER_UPSTREAM,
+}
+_FOREIGN_KEYS = {SUBFLOW_CHILD: "outputs", FLOW_TRIGGER_UPSTREAM: "inputs"}
+
+
+_MARK_OF = attrgetter("mark")
+INPUT_LEAF: Any = None  # marks an input (not a group of dotted ids) in ``FlowDoc.input_tree``
 
 
 def key_mark(mapping: YMap, key: str) -> Mark:
@@ -153,6 +183,29 @@ class FlowDoc:
         return ids
 
     @cached_property
+    def input_tree(self) -> dict[str, Any]:
+        """The inputs as expressions see them: dotted ids nest.
+
+        Kestra turns the inputs `user.name` and `user.email` into one map
+        `{user: {name, email}}` (core/.../runners/FlowInputOutput.java ends
+        `readExecutionInputs` with `MapUtils.flattenToNestedMap`, 1.0 and 1.3), so
+        `inputs.user` and `inputs.user.name` both exist and `inputs['user.name']`
+        does not. A leaf (an input itself) is ``INPUT_LEAF``.
+        """
+        tree: dict[str, Any] = {}
+        for input_id in sorted(self.input_ids):
+            node = tree
+            parts = input_id.split(".")
+            for part in parts[:-1]:
+                child = node.setdefault(part, {})
+                if child is INPUT_LEAF:
+                    break  # `user` and `user.name` both declared: Kestra keeps `user`
+                node = child
+            else:
+                node.setdefault(parts[-1], INPUT_LEAF)
+        return tree
+
+    @cached_property
     def variable_names(self) -> set[str]:
         names: set[str] = set()
         variables = self.root.get("variables")
@@ -199,30 +252,40 @@ class FlowDoc:
         strings: list[StringValue] = []
         typed: list[tuple[YMap, tuple[str, ...]]] = []
         entries: list[tuple[str, Any, Mark]] = []
-        stack: list[tuple[Any, tuple[str, ...]]] = [(self.root, ())]
+        stack: list[tuple[Any, tuple[str, ...], str]] = [(self.root, (), "")]
+        containers = (YMap, YList)
+        add_string, add_entry = strings.append, entries.append
         while stack:
-            node, path = stack.pop()
-            children: list[tuple[Any, tuple[str, ...]]] = []
+            node, path, scope = stack.pop()
+            children: list[tuple[Any, tuple[str, ...], str]] = []
             if isinstance(node, YMap):
-                if isinstance(node.get("type"), str):
+                foreign = foreign_key = ""
+                type_name = node.get("type")
+                if type(type_name) is str:
                     typed.append((node, path))
+                    foreign = _FOREIGN_SCOPES.get(canonical(type_name.strip()), "")
+                    # The one property of this type rendered against another execution.
+                    foreign_key = _FOREIGN_KEYS.get(foreign, "")
                 marks = node.value_marks
                 for key, value in node.items():
-                    if isinstance(value, (YMap, YList)):
-                        children.append((value, (*path, key)))
+                    inner = scope or (foreign if key == foreign_key else "")
+                    if isinstance(value, containers):
+                        children.append((value, (*path, key), inner))
                         continue
-                    entries.append((key, value, marks[key]))
-                    if isinstance(value, str):
-                        strings.append(StringValue(value, marks[key], (*path, key)))
+                    mark = marks[key]
+                    add_entry((key, value, mark))
+                    if type(value) is str:
+                        add_string(StringValue(value, mark, (*path, key), inner))
             elif isinstance(node, YList):
                 for index, (value, mark) in enumerate(zip(node, node.item_marks, strict=True)):
-                    if isinstance(value, str):
-                        strings.append(StringValue(value, mark, (*path, f"[{index}]")))
-                    elif isinstance(value, (YMap, YList)):
-                        children.append((value, (*path, f"[{index}]")))
+                    if type(value) is str:
+                        add_string(StringValue(value, mark, (*path, f"[{index}]"), scope))
+                    elif isinstance(value, containers):
+                        children.append((value, (*path, f"[{index}]"), scope))
             stack.extend(reversed(children))
-        strings.sort(key=lambda item: (item.mark.line, item.mark.column))
-        typed.sort(key=lambda item: (item[0].mark.line, item[0].mark.column))
+        # Walked in document order, so the sorts find the lists (nearly) sorted.
+        strings.sort(key=_MARK_OF)
+        typed.sort(key=lambda item: item[0].mark)
         return strings, typed, entries
 
     def strings_under(self, node: YMap | YList) -> Iterator[tuple[str, Mark]]:
@@ -246,25 +309,76 @@ class FlowDoc:
     def locate(self, text: str, mark: Mark, offset: int) -> Mark:
         """Where character ``offset`` of the string ``text`` (whose value starts at ``mark``) is.
 
-        For a literal block scalar (``|``) each line of the value is a line of the
-        file, starting on the line after the indicator; the column is found by
-        looking the matched text up in that file line. Other styles fold lines,
-        so the result is the nearest line found the same way.
+        Each string gets one ``_Locator``, so that many findings in one long
+        string (a script with thousands of expressions) cost its length once,
+        not once per finding.
         """
-        newlines = text.count("\n", 0, offset)
-        line_start = text.rfind("\n", 0, offset) + 1
-        line = mark.line + 1 + newlines if mark.style in ("|", ">") else mark.line + newlines
-        fragment = text[line_start:offset]
-        tail = text[offset : offset + 20].split("\n", 1)[0]
-        if 1 <= line <= len(self.file_lines):
-            source = self.file_lines[line - 1]
-            column = source.find(fragment + tail) if fragment or tail else -1
-            if column >= 0:
-                return Mark(line, column + len(fragment) + 1)
-            column = source.find(tail) if tail else -1
-            if column >= 0:
+        key = (id(text), mark)
+        locator = self._locators.get(key)
+        if locator is None or locator.text is not text:
+            locator = self._locators[key] = _Locator(text, mark, self.file_lines)
+        return locator.at(offset)
+
+    @cached_property
+    def _locators(self) -> dict[tuple[int, Mark], _Locator]:
+        return {}
+
+
+class _Locator:
+    """Positions in the file of the characters of one string value.
+
+    For a literal block scalar (``|``) each line of the value is a line of the
+    file, starting on the line after the indicator, after the block's
+    indentation. A value on one line (plain or quoted) starts at its mark. Other
+    styles fold lines, so the column is found by looking the text around the
+    offset up in the nearest file line.
+    """
+
+    def __init__(self, text: str, mark: Mark, file_lines: list[str]) -> None:
+        self.text = text
+        self.mark = mark
+        self.file_lines = file_lines
+        self.newlines = [match.start() for match in _NEWLINE_RE.finditer(text)]
+        self.indents: dict[int, int | None] = {}  # value line -> indentation in the file
+
+    def at(self, offset: int) -> Mark:
+        text, mark = self.text, self.mark
+        number = bisect_left(self.newlines, offset)  # value lines before this one
+        line_start = self.newlines[number - 1] + 1 if number else 0
+        block = mark.style in ("|", ">")
+        line = mark.line + 1 + number if block else mark.line + number
+        if not 1 <= line <= len(self.file_lines):
+            return Mark(mark.line, mark.column)
+        source = self.file_lines[line - 1]
+        within = offset - line_start
+        if mark.style == "|":
+            indent = self._indent(number, line_start, source)
+            if indent is not None:
+                return Mark(line, indent + within + 1)
+        elif not block and number == 0 and not self.newlines:
+            column = mark.column - 1 + (1 if mark.style in ("'", '"') else 0) + within
+            if source.startswith(text[offset : offset + 20], column):
                 return Mark(line, column + 1)
+        fragment = text[max(line_start, offset - 40) : offset]
+        tail = text[offset : offset + 20].split("\n", 1)[0]
+        column = source.find(fragment + tail) if fragment or tail else -1
+        if column >= 0:
+            return Mark(line, column + len(fragment) + 1)
+        column = source.find(tail) if tail else -1
+        if column >= 0:
+            return Mark(line, column + 1)
         return Mark(mark.line, mark.column)
+
+    def _indent(self, number: int, line_start: int, source: str) -> int | None:
+        if number not in self.indents:
+            end = self.newlines[number] if number < len(self.newlines) else len(self.text)
+            own = self.text[line_start:end]
+            fits = bool(own) and source.endswith(own)
+            self.indents[number] = len(source) - len(own) if fits else None
+        return self.indents[number]
+
+
+_NEWLINE_RE = re.compile("\n")
 
 
 def _looks_like_task_list(items: YList) -> bool:

@@ -27,7 +27,7 @@ _FAMILY_TITLES = {
     "concurrency": "Concurrency",
     "networking": "Networking (task containers)",
     "security": "Security",
-    "compatibility": "Compatibility (Kestra 2.0 and API paths)",
+    "compatibility": "Upgrading to Kestra 2.0 (with a 2.x target)",
 }
 
 
@@ -39,6 +39,13 @@ def render() -> str:
         "",
         "Every finding of `kestra-init validate` names one of these rules. Errors make the",
         "command exit with 1; warnings do too with `--strict`; info lines never do.",
+        "",
+        "Rules hold for every Kestra version unless they say otherwise: `validate` checks for",
+        "one version line (`--target`, by default the line the project pins, else the newest",
+        "1.x). A finding can be switched off with a `# kestra-init: ignore[rule-id]` comment",
+        "on its line (or alone on the line before), `# kestra-init: ignore-file[rule-id]` for",
+        "a file, or `ignore` in the project's settings (see validate.md); the rules that say",
+        "a file could not be read cannot be.",
         "",
         "| rule | severity | what it catches |",
         "|---|---|---|",
@@ -54,10 +61,13 @@ def render() -> str:
         lines += ["", f"## {_FAMILY_TITLES[family]}"]
         for rule in members:
             lines += ["", f"### {rule.id}", "", f"**{rule.severity.value}**: {rule.summary}"]
+            if rule.applies:
+                lines += ["", f"Checked for: {rule.applies}."]
             if rule.file_level:
                 lines += ["", "This is about the file itself, so there is no flow to show."]
                 continue
-            lines += ["", "Reported:", "", "```yaml", rule.bad.rstrip("\n"), "```"]
+            with_target = f" (with `--target {rule.example_target}`)" if rule.example_target else ""
+            lines += ["", f"Reported{with_target}:", "", "```yaml", rule.bad.rstrip("\n"), "```"]
             lines += ["", "Fixed:", "", "```yaml", rule.good.rstrip("\n"), "```"]
             lines += _extra(rule)
     return "\n".join(lines) + "\n"

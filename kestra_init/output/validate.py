@@ -39,11 +39,16 @@ _PROGRESS_FROM = 200
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
     """``path`` relative to the current folder when it is inside it, as given otherwise."""
-    here = (cwd or Path.cwd()).resolve()
-    try:
-        return str(path.resolve().relative_to(here))
-    except (ValueError, OSError):
-        return str(path)
+    # Links are kept as they are: a flow found through a linked folder, or a
+    # link to nothing, is shown under the name it was found by.
+    here = Path(os.path.abspath(cwd or Path.cwd()))
+    where = Path(os.path.abspath(path))
+    for base in (here, here.resolve()):
+        try:
+            return str(where.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def github_line(diagnostic: Diagnostic, cwd: Path | None = None) -> str:
@@ -72,12 +77,18 @@ def summary(report: ValidateReport) -> str:
         _plural(result.errors, "error"),
         _plural(result.warnings, "warning"),
     ]
+    # Which Kestra the rules were checked for, and what was switched off: a clean
+    # result says what it is clean for.
+    notes = f" Checked for {result.target.label}"
+    if result.suppressed:
+        notes += f"; {_plural(result.suppressed, 'finding')} ignored by comments or settings"
+    notes += "."
     if result.errors == 0 and result.warnings == 0:
-        return f"No problems found in {files}{server}."
+        return f"No problems found in {files}{server}.{notes}"
     verdict = ", ".join(counts) + f" in {files}{server}."
     if result.strict and result.warnings:
         verdict += " (--strict: warnings fail the check.)"
-    return verdict
+    return verdict + notes
 
 
 def render_text(report: ValidateReport) -> None:

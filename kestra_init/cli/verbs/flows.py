@@ -49,6 +49,17 @@ def validate(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail (exit 1) on warnings too, not only errors.")
     ] = False,
+    target: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--target",
+            metavar="VERSION",
+            help="Kestra version to check for, e.g. 1.3, 2.0 (what to change before "
+            "upgrading) or 1.3-ee (default: the project's settings, else the line it pins, "
+            "else the newest 1.x).",
+            show_default=False,
+        ),
+    ] = None,
     server: Annotated[
         bool,
         typer.Option(
@@ -77,6 +88,7 @@ def validate(
         report = validate_flows(
             paths or [],
             strict=strict,
+            target=target,
             project_dir=project,
             server=ConnectionFlags(url, username, password, api_token),
             use_server=server,

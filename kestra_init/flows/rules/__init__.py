@@ -3,12 +3,15 @@
 from kestra_init.flows.rules import (  # noqa: F401 - imported to register the rules
     compatibility,
     concurrency,
+    editions,
     expressions,
     files,
+    input_values,
     inputs,
     networking,
     security,
     structure,
+    task_children,
     tasks,
     triggers,
 )

@@ -44,6 +44,11 @@ class Rule:
     # File-level rules (unreadable, binary, too large...) cannot be shown as a
     # flow; their examples live in the tests instead.
     file_level: bool = False
+    # Which Kestra versions the rule is checked for (`--target`), for the docs;
+    # "" when it holds for every version.
+    applies: str = ""
+    # The target its examples are checked with ("" = the default target).
+    example_target: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,13 +83,17 @@ def rule(
     bad: str = "",
     good: str = "",
     file_level: bool = False,
+    applies: str = "",
+    example_target: str = "",
 ) -> Rule:
     """Define a rule; ids are unique and families are the known ones."""
     if rule_id in RULES:
         raise ValueError(f"rule {rule_id} is defined twice")
     if family not in FAMILIES:
         raise ValueError(f"rule {rule_id}: unknown family {family}")
-    defined = Rule(rule_id, severity, family, summary, bad, good, file_level)
+    defined = Rule(
+        rule_id, severity, family, summary, bad, good, file_level, applies, example_target
+    )
     RULES[rule_id] = defined
     return defined
 

@@ -73,6 +73,31 @@ FILE_TOO_LARGE = rule(
     file_level=True,
 )
 
+FILE_NOT_REGULAR = rule(
+    "file-not-regular",
+    Severity.ERROR,
+    "files",
+    "A path that is a named pipe, a socket, a device or a folder, where a flow file was "
+    "expected: it is not read.",
+    file_level=True,
+)
+
+FILE_LINK_DANGLING = rule(
+    "file-link-dangling",
+    Severity.ERROR,
+    "files",
+    "A link with a flow file's name that points to nothing: the flow it stood for is missing.",
+    file_level=True,
+)
+
+FOLDER_UNREADABLE = rule(
+    "folder-unreadable",
+    Severity.ERROR,
+    "files",
+    "A folder under the flows that cannot be listed (no permission): its flows are not checked.",
+    file_level=True,
+)
+
 FILE_EMPTY = rule(
     "file-empty",
     Severity.WARNING,
@@ -109,4 +134,16 @@ DOCUMENT_NOT_MAPPING = rule(
       message: Hello
 """,
     good=_FLOW,
+)
+
+IGNORE_COMMENT_UNKNOWN_RULE = rule(
+    "ignore-comment-unknown-rule",
+    Severity.WARNING,
+    "files",
+    "A `# kestra-init: ignore[...]` comment names a rule that does not exist (a typo), so "
+    "it silences nothing.",
+    bad=_FLOW.replace("message: Hello", "message: Hello  # kestra-init: ignore[plaintext-secret]"),
+    good=_FLOW.replace(
+        "message: Hello", "message: Hello  # kestra-init: ignore[plaintext-credential]"
+    ),
 )

@@ -84,7 +84,7 @@ INPUT_FILE_DEFAULTS = rule(
     "input-file-defaults",
     Severity.ERROR,
     "inputs",
-    "A FILE input with `defaults`, which Kestra does not accept.",
+    "A FILE input whose `defaults` is not a `file://` or `nsfile://` URI, which Kestra refuses.",
     bad=_FLOW.replace(
         "type: STRING\n    defaults: World", "type: FILE\n    defaults: data.csv"
     ).replace("Hello {{ inputs.name }}", "Got {{ inputs.name }}"),
@@ -176,16 +176,26 @@ def _check_type(item: YMap, input_id: str) -> Iterator[Finding]:
             f"Input `{input_id}` has type `{input_type}`, which Kestra does not have.{hint}",
         )
         return
-    if input_type == "FILE" and item.get("defaults") is not None:
+    if input_type == "FILE" and not _file_default_ok(item.get("defaults")):
         yield Finding(
             INPUT_FILE_DEFAULTS,
             key_mark(item, "defaults"),
-            f"FILE input `{input_id}` has `defaults`, and Kestra refuses defaults on FILE "
-            "inputs: remove `defaults` (the file is uploaded when the flow runs), or make it a "
-            "STRING or URI input holding a path or URL.",
+            f"FILE input `{input_id}` has `defaults` that are not a file URI, and Kestra "
+            "refuses them: a FILE input's default is a local file (`file:///path`) or a "
+            "namespace file (`nsfile:///path`). Write one of those, remove `defaults` (the "
+            "file is then uploaded when the flow runs), or make it a STRING input.",
         )
     if input_type == "ARRAY":
         yield from _check_item_type(item, input_id)
+
+
+def _file_default_ok(value: object) -> bool:
+    # FileInputValidator.java (1.0 and 1.3): a default must be a `file` or `nsfile`
+    # URI; one written as an expression is rendered then, so it is not judged here.
+    if value is None:
+        return True
+    text = scalar_text(value) or ""
+    return text.startswith(("file://", "nsfile://")) or "{{" in text
 
 
 def _check_item_type(item: YMap, input_id: str) -> Iterator[Finding]:

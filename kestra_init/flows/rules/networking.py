@@ -35,7 +35,15 @@ from kestra_init.flows.yaml_nodes import Mark, YList, YMap
 # Where a script task keeps what runs inside its container.
 SCANNED_KEYS = ("script", "commands", "beforeCommands", "inputFiles", "env")
 HOST_GATEWAY = "host.docker.internal"
-_LOCAL_RE = re.compile(r"(?<![\w.-])(localhost|127\.0\.0\.1|\[::1\])(?![\w-])")
+# Not when followed by `:...@`: in `scheme://user:password@host` the name before
+# the `@` is a user, not a host (`postgresql://postgres:pw@db/x` logs in as the
+# user `postgres` on the host `db`).
+_USERINFO = r"(?![^\s/@'\"`]{0,256}@)"
+_LOCAL_RE = re.compile(r"(?<![\w.-])(localhost|127\.0\.0\.1|\[::1\])(?![\w-])" + _USERINFO)
+# An Ansible inventory or play that runs on the task container itself
+# (`localhost ansible_connection=local`, `connection: local`): there `localhost`
+# means that container on purpose.
+_LOCAL_CONNECTION_RE = re.compile(r"\b(?:ansible_)?connection\s*[=:]\s*['\"]?local\b")
 _PORT_RE = re.compile(r":(\d{2,5})")
 
 _FLOW = """\
@@ -89,14 +97,18 @@ def check_networking(flow: FlowDoc, context: LintContext) -> Iterator[Finding]:
     for task in flow.tasks:
         if not _runs_in_task_runner(task):
             continue
-        texts = list(_texts(flow, task))
-        if not texts:
+        if not any(key in task.node for key in SCANNED_KEYS):
             continue
+        # The runner first: it is cheap, and reading the texts (with the variables
+        # they use) is not, for a long script.
         runner = resolve_runner(task, flow, context)
         if runner.kind != "docker":
             continue
         network = _network_kind(runner.values.get("networkMode"))
         if network == "none":
+            continue
+        texts = list(_texts(flow, task))
+        if not texts:
             continue
         yield from _check_task(flow, task, runner, network, texts, service_re, context)
 
@@ -112,10 +124,15 @@ def _check_task(
 ) -> Iterator[Finding]:
     reported: set[str] = set()
     gateway_at: Mark | None = None
+    local_on_purpose = any(_LOCAL_CONNECTION_RE.search(text) for text, _ in texts)
     for text, mark in texts:
-        if network != "host":
+        # `{{ inputs.host ?? 'localhost' }}`: a literal used only when nothing is given.
+        fallbacks = pebble.fallback_spans(text)
+        if network != "host" and not local_on_purpose:
             for match in _LOCAL_RE.finditer(text):
                 host = match.group(1)
+                if _inside(match.start(), fallbacks):
+                    continue
                 if host not in reported:
                     reported.add(host)
                     port = _port_after(text, match.end())
@@ -127,7 +144,7 @@ def _check_task(
         if network != "custom" and service_re is not None:
             for match in service_re.finditer(text):
                 host = next(group for group in match.groups() if group)
-                if host not in reported:
+                if host not in reported and not _inside(match.start(), fallbacks):
                     reported.add(host)
                     yield Finding(
                         DOCKER_RUNNER_LOCALHOST,
@@ -156,6 +173,10 @@ def _check_task(
             "(servers, CI, Codespaces) does not, so the call fails there. Add the extraHosts "
             "line.",
         )
+
+
+def _inside(offset: int, spans: list[tuple[int, int]]) -> bool:
+    return any(low <= offset < high for low, high in spans)
 
 
 def _host_variables(task: TaskRef, context: LintContext) -> Iterator[tuple[str, Mark]]:
@@ -319,7 +340,7 @@ def _service_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
     alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
     return re.compile(
         # http://kestra:8080, postgresql://user@postgres/db
-        rf"(?:(?<=://)|(?<=@))({alternatives})(?=[:/\s'\"`,;)]|$)"
+        rf"(?:(?<=://)|(?<=@))({alternatives})(?=[:/\s'\"`,;)]|$){_USERINFO}"
         # postgres:5432 (a port of 3+ digits, so image tags like postgres:16 stay out)
         rf"|(?<![\w./@-])({alternatives}):\d{{3,5}}(?![\w.-])"
         # host=postgres, --host postgres, -h postgres

@@ -49,8 +49,8 @@ TASK_ID_DUPLICATE = rule(
     "task-id-duplicate",
     Severity.ERROR,
     "tasks",
-    "Two tasks or triggers share an id; ids are unique across the whole flow, nested "
-    "tasks included.",
+    "Two tasks share an id (unique across the whole flow, nested tasks included), or two "
+    "triggers do; a task and a trigger may share one.",
     bad=_LOG
     + """\
   - id: branch
@@ -82,10 +82,10 @@ TYPE_INVALID = rule(
 )
 TYPE_LEGACY_ALIAS = rule(
     "type-legacy-alias",
-    Severity.WARNING,
+    Severity.INFO,
     "tasks",
-    "An old type name (`io.kestra.core.tasks.*` and other pre-0.17/0.20 names) that 1.x "
-    "still accepts and 2.0 does not.",
+    "An old type name (`io.kestra.core.tasks.*` and other pre-0.17/0.20 names) that Kestra "
+    "still accepts and replaces by today's name.",
     bad=_LOG.replace("io.kestra.plugin.core.log.Log", "io.kestra.core.tasks.log.Log"),
     good=_LOG,
 )
@@ -120,9 +120,12 @@ def check_tasks(flow: FlowDoc, context: LintContext) -> Iterator[Finding]:
             "is a mapping that starts with `- id: ...` and has a `type`.",
         )
     refs = sorted([*flow.tasks, *flow.triggers], key=lambda ref: (ref.mark.line, ref.mark.column))
-    seen: dict[str, Mark] = {}
+    # Task ids and trigger ids are two separate sets: a task and a trigger may
+    # share an id (core/.../validations/validator/FlowValidator.java checks
+    # `allTasksWithChilds()` and `allTriggerIds()` apart; 1.0, 1.3 and 2.0-dev).
+    seen: dict[bool, dict[str, Mark]] = {True: {}, False: {}}
     for ref in refs:
-        yield from _check_id(ref, seen)
+        yield from _check_id(ref, seen[ref.block == "triggers"])
         yield from _check_has_type(ref)
     task_nodes = {id(ref.node): ref for ref in refs}
     for node, path in flow.typed_maps:
@@ -166,9 +169,13 @@ def _check_id(ref: TaskRef, seen: dict[str, Mark]) -> Iterator[Finding]:
         yield Finding(
             TASK_ID_DUPLICATE,
             mark,
-            f"Id `{task_id}` is already used on line {seen[task_id].line}; task and trigger "
-            "ids must be unique across the whole flow, nested tasks included. Rename one "
-            "of them (and the `outputs.` expressions that use it).",
+            f"{_what(ref)} id `{task_id}` is already used on line {seen[task_id].line}; "
+            + (
+                "trigger ids must be unique in the flow. Rename one of them."
+                if ref.block == "triggers"
+                else "task ids must be unique across the whole flow, nested tasks included. "
+                "Rename one of them (and the `outputs.` expressions that use it)."
+            ),
         )
     else:
         seen[task_id] = mark
@@ -207,8 +214,9 @@ def _check_type(node: YMap, path: tuple[str, ...], ref: TaskRef | None) -> Itera
         yield Finding(
             TYPE_LEGACY_ALIAS,
             mark,
-            f"`{type_name}` is the old name of `{LEGACY_ALIASES[type_name]}`: Kestra 1.x still "
-            f"accepts it, 2.0 does not. Write `type: {LEGACY_ALIASES[type_name]}`.",
+            f"`{type_name}` is the old name of `{LEGACY_ALIASES[type_name]}`: Kestra accepts "
+            "it and reads it as the new one (its own validation lists it as replaced). Write "
+            f"`type: {LEGACY_ALIASES[type_name]}`, the name the documentation and the UI use.",
         )
     elif (
         type_name.startswith(CORE_PREFIX)
