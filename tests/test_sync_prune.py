@@ -176,6 +176,8 @@ def test_prune_never_deletes_a_flow_whose_file_is_in_the_project(
     with FakeKestra(quiet=True) as fake:
         root = tmp_path_factory.mktemp("prune")
         project = make_api_project(root, fake)
+        # `flows/sub` is a path to sync even when no generated file went there.
+        (project / "flows" / "sub").mkdir()
         declared = set()
         for name, keys in files.items():
             write(project / "flows", name, text_of(keys, name in broken))

@@ -24,7 +24,13 @@ from kestra_init.kestra.http_errors import (
     unexpected_answer,
     unreachable_error,
 )
-from kestra_init.kestra.models import BULK_SEPARATOR, Execution, FlowValidation, LogEntry
+from kestra_init.kestra.models import (
+    BULK_SEPARATOR,
+    LITERAL_FLOW_ROUTES,
+    Execution,
+    FlowValidation,
+    LogEntry,
+)
 from kestra_init.kestra.sse import FollowInterrupted, ServerEvent, iter_events
 from kestra_init.kestra.transport import Transport, Uncertain, describe, quote_segment
 
@@ -133,6 +139,37 @@ class KestraClient(Transport):
         if response.status_code == 404:
             return None
         return self._json_object(response, 200, doing=f"reading flow {namespace}.{flow_id}")
+
+    def flow_revisions(self, namespace: str, flow_id: str) -> list[dict[str, Any]] | None:
+        """Every revision of a flow, oldest first, each with its ``source``; None when missing.
+
+        ``GET /flows/{ns}/{id}/revisions`` (FlowController.listFlowRevisions, 1.0 to 1.3):
+        Kestra keeps every revision; the deletion markers are left out (``allowDelete``
+        defaults to false), so a flow deleted once still lists what it was.
+        """
+        doing = f"reading the revisions of flow {namespace}.{flow_id}"
+        response = self._send(
+            "GET",
+            self._api("flows", quote_segment(namespace), quote_segment(flow_id), "revisions"),
+            doing=doing,
+        )
+        if response.status_code == 404:
+            return None
+        return self._json_list(response, 200, doing=doing)
+
+    def namespace_flows(self, namespace: str) -> list[dict[str, Any]]:
+        """The flows of exactly ``namespace`` (no sources, with ``revision``), in one request.
+
+        ``GET /flows/{namespace}``; a namespace named like one of FlowController's
+        literal routes (``search``...) would reach that route, so it is searched instead.
+        """
+        if namespace in LITERAL_FLOW_ROUTES:
+            return self.flows_in_namespace(namespace)
+        doing = f"listing the flows of namespace {namespace}"
+        response = self._send("GET", self._api("flows", quote_segment(namespace)), doing=doing)
+        if response.status_code == 404:
+            return []
+        return [f for f in self._json_list(response, 200, doing=doing) if not f.get("deleted")]
 
     def flow_sources(self, namespace: str) -> list[str]:
         """The stored sources of the flows of ``namespace``, in one request when possible.

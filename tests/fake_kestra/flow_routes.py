@@ -80,8 +80,13 @@ class FlowRoutes:
             self._json(200, record.as_json(with_source=with_source))
 
     def flow_revisions(self, query: dict, body: bytes, namespace: str, flow_id: str) -> None:
-        """Every revision, oldest first, each with its source (FlowController.listFlowRevisions)."""
+        """Every revision, oldest first, each with its source (FlowController.listFlowRevisions).
+
+        The deletion markers only with ``allowDelete=true`` (that spelling, unlike
+        getFlow's ``allowDeleted``): the revisions of a deleted flow are still listed.
+        """
         state = self.server.state
+        with_markers = query.get("allowDelete", ["false"])[0].lower() == "true"
         with state.lock:
             record = state.flows.get((namespace, flow_id))
             if record is None:
@@ -91,6 +96,7 @@ class FlowRoutes:
                 [
                     record.as_json(with_source=True, revision=number)
                     for number in range(1, record.revision + 1)
+                    if with_markers or number not in record.markers
                 ],
             )
 
@@ -100,7 +106,7 @@ class FlowRoutes:
             record = state.live_flow(namespace, flow_id)
             if record is None:
                 raise HttpError(404, empty=True)
-            record.deleted = True
+            record.mark_deleted()
         self._send(204)
 
     def list_namespace(self, query: dict, body: bytes, namespace: str) -> None:
@@ -242,7 +248,7 @@ class FlowRoutes:
                         and not record.deleted
                         and (record.namespace, record.id) not in keys
                     ):
-                        record.deleted = True
+                        record.mark_deleted()
                         deleted.append(record.as_json(with_source=False))
             written = []
             for flow, source in flows:

@@ -21,6 +21,10 @@ class FlowRecord:
     id: str
     revisions: list[str] = field(default_factory=list)  # sources; revision = index + 1
     deleted: bool = False
+    # Revisions that are deletion markers: Kestra's delete saves the flow once more,
+    # as revision N+1 with deleted=true, and a flow made again goes on from N+2
+    # (FlowWithSource.toDeleted, AbstractJdbcFlowRepository.save, 1.0 to 1.3).
+    markers: set[int] = field(default_factory=set)
     disabled: bool = False
     updated: float = field(default_factory=time.time)
 
@@ -49,7 +53,7 @@ class FlowRecord:
             "namespace": self.namespace,
             "revision": number,
             "disabled": self.disabled or parsed.keys.get("disabled") == "true",
-            "deleted": self.deleted and number == self.revision,
+            "deleted": number in self.markers,
             "updated": now_iso(self.updated),
             "tasks": [{"id": t.keys.get("id"), "type": t.keys.get("type")} for t in parsed.tasks],
         }
@@ -63,6 +67,13 @@ class FlowRecord:
         if with_source:
             data["source"] = source
         return data
+
+    def mark_deleted(self) -> None:
+        """Delete the flow as Kestra does: one more revision, flagged deleted."""
+        self.revisions.append(self.source)
+        self.markers.add(self.revision)
+        self.deleted = True
+        self.updated = time.time()
 
 
 def input_json(item: Item) -> dict[str, Any]:

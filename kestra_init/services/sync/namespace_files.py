@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,15 +53,21 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 def read_namespace_files(
-    root: Path, project_root: Path | None = None
+    root: Path, project_root: Path | None = None, *, namespaces: Set[str] | None = None
 ) -> tuple[list[LocalFile], list[LocalProblem]]:
-    """The files under ``root/<namespace>/``, and each one that cannot be uploaded, and why."""
+    """The files under ``root/<namespace>/``, and each one that cannot be uploaded, and why.
+
+    ``namespaces``: only these folders (the watch reads the ones a save touched).
+    """
     files: list[LocalFile] = []
     problems: list[LocalProblem] = []
     if not root.is_dir():
         return files, problems
     candidates: list[tuple[str, str, Path]] = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    if namespaces is not None:
+        folders = [p for p in folders if p.name in namespaces]
+    for folder in sorted(folders):
         if not _NAMESPACE_RE.match(folder.name):
             problems.append(
                 LocalProblem(

@@ -27,7 +27,7 @@ from kestra_init.errors import DeadlineExceeded, Interrupted, KestraError
 from kestra_init.flows.lint_context import LintContext
 from kestra_init.flows.rules.files import NOT_A_FLOW
 from kestra_init.flows.source_text import comparable
-from kestra_init.services.local_flows import FlowFile, FlowSet, LocalProblem
+from kestra_init.services.local_flows import FlowFile, FlowSet, Key, LocalProblem
 from kestra_init.services.sync.apply import Writer, in_parallel
 from kestra_init.services.sync.namespace_files import (
     FilePlanEntry,
@@ -46,9 +46,16 @@ from kestra_init.services.sync.results import (
     SyncResult,
     SyncStage,
 )
+from kestra_init.services.sync_state import content_hash, load_state, record_sync, source_hash
 
 if TYPE_CHECKING:
     from kestra_init.kestra.client import KestraClient
+
+
+CHANGED_ON_SERVER = (
+    "not sent: changed on the server since the last sync or pull (an edit in Kestra's UI?); "
+    "`kestra-init pull` shows both sides, `kestra-init sync` sends this file over it"
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,14 @@ class SyncOptions:
     # Run them on every file, sent or not (`up` does, with the time the stack takes).
     check_everything: bool = False
     context: LintContext | None = None
+    # The watch: only these flows may be deleted (with ``prune``), whatever else
+    # the server has that no file declares.
+    prunable: frozenset[Key] | None = None
+    # The watch: an update is held back when the server's source no longer has
+    # the hash it had when last synced or pulled (an edit made in the UI meanwhile).
+    guard: Mapping[Key, str] | None = None
+    # The watch: the namespace files of these namespaces only.
+    file_namespaces: frozenset[str] | None = None
 
 
 def sync_flows(
@@ -84,10 +99,15 @@ def sync_flows(
     files: list[LocalFile] = []
     file_problems: list[LocalProblem] = []
     if namespace_files_dir is not None:
-        files, file_problems = read_namespace_files(namespace_files_dir, project_root)
+        files, file_problems = read_namespace_files(
+            namespace_files_dir, project_root, namespaces=options.file_namespaces
+        )
     reader = _ServerReader(client, report)
     try:
-        stored = reader.flows({key[0] for _f, _d, key in flow_set.documents() if key})
+        stored = reader.flows(
+            {key[0] for _f, _d, key in flow_set.documents() if key}
+            | {key[0] for key in options.prunable or ()}
+        )
         _parse_what_needs_it(flow_set, stored, options)
         stored.update(reader.flows({key[0] for key in flow_set.declared()} - set(stored)))
         stored_files = reader.files(sorted({item.namespace for item in files}))
@@ -117,15 +137,24 @@ def sync_flows(
             + " could not be read or parsed, so which flows the files declare is not known "
             "(fix the file, then sync again)"
         )
-    plan = plan_sync(local, stored, prune=prune, declared=flow_set.declared())
+    plan = plan_sync(
+        local, stored, prune=prune, declared=flow_set.declared(), prunable=options.prunable
+    )
     held = set(flow_set.held_back())
-    flow_results = {entry.key: _flow_result(entry, options.dry_run, held) for entry in plan}
+    guarded = _changed_on_server(plan, options.guard)
+    flow_results = {
+        entry.key: _flow_result(entry, options.dry_run, held, guarded) for entry in plan
+    }
     file_plan = plan_files(files, stored_files)
     file_results = {(e.namespace, e.path): _file_result(e, options.dry_run) for e in file_plan}
     result.flows = list(flow_results.values())
     result.files = list(file_results.values())
 
-    changes = [e for e in plan if e.action in CHANGES and e.local and e.local.path not in held]
+    changes = [
+        e
+        for e in plan
+        if e.action in CHANGES and e.local and e.local.path not in held and e.key not in guarded
+    ]
     deletes = [entry for entry in plan if entry.action is Action.DELETE]
     if options.dry_run:
         result.requests = client.requests_made - requests_before
@@ -155,7 +184,26 @@ def sync_flows(
             )
         )
     result.requests = client.requests_made - requests_before
+    if project_root is not None:
+        connection = client.connection
+        state = load_state(project_root, connection.url, connection.tenant)
+        record_sync(state, result)
+        state.save()
     return result
+
+
+def _changed_on_server(plan: list[PlanEntry], guard: Mapping[Key, str] | None) -> set[Key]:
+    """The updates that would overwrite a server edit made since the last sync or pull."""
+    if not guard:
+        return set()
+    return {
+        entry.key
+        for entry in plan
+        if entry.action is Action.UPDATE
+        and entry.stored is not None
+        and entry.key in guard
+        and source_hash(entry.stored) != guard[entry.key]
+    }
 
 
 class _ServerReader:
@@ -212,7 +260,9 @@ def _parse_what_needs_it(
         flow_set.parse(unchanged_only, checks=False, context=options.context)
 
 
-def _flow_result(entry: PlanEntry, dry_run: bool, held: set[Path]) -> FlowResult:
+def _flow_result(
+    entry: PlanEntry, dry_run: bool, held: set[Path], guarded: set[Key]
+) -> FlowResult:
     local = entry.local
     outcome = Outcome.SKIPPED
     message = ""
@@ -220,6 +270,8 @@ def _flow_result(entry: PlanEntry, dry_run: bool, held: set[Path]) -> FlowResult
     if entry.action in (*CHANGES, Action.DELETE):
         if local is not None and local.path in held:
             outcome, message = Outcome.HELD_BACK, "not sent: its file has errors (listed above)"
+        elif entry.key in guarded:
+            outcome, message = Outcome.HELD_BACK, CHANGED_ON_SERVER
         elif dry_run:
             outcome = Outcome.PLANNED
             if entry.action is Action.UPDATE and local is not None and entry.stored is not None:
@@ -235,6 +287,7 @@ def _flow_result(entry: PlanEntry, dry_run: bool, held: set[Path]) -> FlowResult
         local.line if local else 0,
         message=message,
         diff=diff,
+        source_hash=source_hash(local.source) if local else "",
     )
 
 
@@ -252,4 +305,11 @@ def source_diff(stored: str, local: str, path: Path) -> str:
 def _file_result(entry: FilePlanEntry, dry_run: bool) -> FileResult:
     changing = entry.action is not Action.UNCHANGED
     outcome = Outcome.PLANNED if dry_run and changing else Outcome.SKIPPED
-    return FileResult(entry.namespace, entry.path, entry.action, outcome, entry.local.file)
+    return FileResult(
+        entry.namespace,
+        entry.path,
+        entry.action,
+        outcome,
+        entry.local.file,
+        content_hash=content_hash(entry.local.content),
+    )

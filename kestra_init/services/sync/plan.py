@@ -57,6 +57,7 @@ def plan_sync(
     *,
     prune: bool = False,
     declared: Set[tuple[str, str]] = frozenset(),
+    prunable: Set[tuple[str, str]] | None = None,
 ) -> list[PlanEntry]:
     """One entry per flow: create, update, unchanged, and what is only on the server.
 
@@ -65,7 +66,9 @@ def plan_sync(
     file declares it (``declared``: flows held back for their errors, or defined
     twice, are never deleted), else it is listed as only on the server. Only
     the namespaces of the local flows are looked at: a namespace the project's
-    files do not use is never touched.
+    files do not use is never touched. With ``prunable`` (the watch: the flows
+    whose declaration went away while watching), only those may be deleted,
+    and their namespaces are looked at too.
     """
     entries: list[PlanEntry] = []
     local_ids: dict[str, set[str]] = {}
@@ -79,10 +82,13 @@ def plan_sync(
         else:
             action = Action.UPDATE
         entries.append(PlanEntry(flow.namespace, flow.id, action, flow, stored))
-    for namespace in sorted(local_ids):
+    in_scope = set(local_ids) | {key[0] for key in prunable or ()}
+    for namespace in sorted(in_scope):
         stored_flows = server.get(namespace, {})
-        for flow_id in sorted(set(stored_flows) - local_ids[namespace]):
-            deletable = prune and (namespace, flow_id) not in declared
+        for flow_id in sorted(set(stored_flows) - local_ids.get(namespace, set())):
+            key = (namespace, flow_id)
+            allowed = prunable is None or key in prunable
+            deletable = prune and allowed and key not in declared
             action = Action.DELETE if deletable else Action.SERVER_ONLY
             entries.append(PlanEntry(namespace, flow_id, action, None, stored_flows[flow_id]))
     return entries

@@ -45,6 +45,9 @@ class FlowResult:
     revision: int | None = None
     # --dry-run of an update: the server's source against the file, as a unified diff.
     diff: str | None = None
+    # The hash of the file's source (``sync_state.source_hash``), "" for a delete:
+    # what both sides hold once it is applied (or when it is unchanged).
+    source_hash: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +71,7 @@ class FileResult:
     outcome: Outcome
     file: Path
     message: str = ""
+    content_hash: str = ""  # of the local bytes: what both sides hold once applied
 
     def to_json(self) -> dict[str, Any]:
         return {

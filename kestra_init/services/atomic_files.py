@@ -1,0 +1,114 @@
+"""Writing files in a project so that nothing half-written or outside it can result.
+
+- ``replace_file``: the new bytes go to a temporary file in the same folder,
+  then ``os.replace`` puts it in place in one step; a reader (an editor, a
+  watcher, git) sees the old file or the new one, never a mix.
+- ``create_file``: the same, but never over an existing file (``os.link`` fails
+  when the name is taken, in one step: no check-then-write race).
+- ``target_inside``: where a write to a path would land, following symbolic
+  links, and refused when that is outside the project: a file of the project
+  that is a link to ``~/.bashrc`` is never written through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import os
+import tempfile
+from pathlib import Path
+
+
+class OutsideProject(Exception):
+    """The path, or a link on the way to it, leads out of the project."""
+
+    def __init__(self, path: Path, target: Path) -> None:
+        super().__init__(f"{path} leads to {target}, outside the project")
+        self.path = path
+        self.target = target
+
+
+def target_inside(path: Path, root: Path) -> Path:
+    """The real file a write to ``path`` changes; ``OutsideProject`` if it is not in ``root``.
+
+    A link inside the project to another file of the project is followed (the
+    link stays a link, its target gets the new content).
+    """
+    real_root = root.resolve()
+    target = path.resolve()
+    if target != real_root and not target.is_relative_to(real_root):
+        raise OutsideProject(path, target)
+    return target
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Put ``data`` at ``path`` in one step (temp file in the same folder, then rename).
+
+    The file keeps its permission bits; a new one gets the usual ones (umask).
+    """
+    mode: int | None
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    temporary = _write_temporary(path, data)
+    try:
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        _remove(temporary)
+        raise
+
+
+def create_file(path: Path, data: bytes) -> bool:
+    """Write a new file at ``path``, whole; False (and nothing written) when it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _write_temporary(path, data)
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        except OSError as error:
+            # Some file systems have no hard links: an exclusive create is the
+            # next best (the content then appears in one write, not one rename).
+            if error.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise
+            try:
+                with open(path, "xb") as handle:
+                    handle.write(data)
+            except FileExistsError:
+                return False
+        return True
+    finally:
+        _remove(temporary)
+
+
+def _write_temporary(path: Path, data: bytes) -> str:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        _remove(name)
+        raise
+    return name
+
+
+def _remove(name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name)
+
+
+@functools.cache
+def _umask() -> int:
+    # Read by setting it, then put back (Python has no call that only reads it);
+    # once per process, before any thread of ours could create a file meanwhile.
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
