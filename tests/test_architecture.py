@@ -31,6 +31,8 @@ HEAVY = (
     "rich.progress",
     "rich.status",
     "fcntl",
+    # ~40 ms (it loads anyio); only `sync --watch` needs it (services/watch.py).
+    "watchfiles",
 )
 
 

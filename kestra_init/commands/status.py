@@ -19,6 +19,7 @@ from kestra_init.kestra.connection import Connection
 from kestra_init.project import Project, require_project
 from kestra_init.services.local_flows import read_local_flows
 from kestra_init.services.sync.plan import Action, plan_sync, server_flows
+from kestra_init.services.sync_state import load_state, source_hash
 from kestra_init.stack.compose import open_stack
 from kestra_init.stack.local import local_connection
 from kestra_init.stack.model import KESTRA_MANAGEMENT_TARGET, ContainerState, Health
@@ -31,7 +32,10 @@ class FlowComparison(str, Enum):
     """How a local flow compares with the server's copy (the words shown to people)."""
 
     SAME = "same"
-    DIFFERS = "differs"
+    DIFFERS = "differs"  # and nothing recorded says which side changed
+    CHANGED_HERE = "changed here"  # since the last sync or pull: `sync` sends it
+    CHANGED_ON_SERVER = "changed on server"  # since the last sync or pull: `pull` brings it
+    CHANGED_BOTH = "changed on both"  # `pull` shows the conflict
     ONLY_LOCAL = "only local"
     ONLY_SERVER = "only on server"
 
@@ -173,7 +177,10 @@ def compare_flows(project: Project, client: KestraClient) -> list[FlowStatus]:
     """The project's flows against the server's, in the namespaces the project uses.
 
     The same plan `sync` makes (kestra_init.services.sync.plan), read as a comparison:
-    create = only local, update = differs, unchanged = same, and what is only on the server.
+    create = only local, update = differs, unchanged = same, and what is only on the
+    server. A flow that differs is told apart with what the last sync or pull recorded
+    (``services.sync_state``): changed here, changed on the server (an edit in the
+    UI, for `pull`), or changed on both.
     """
     local, _problems = (
         read_local_flows([project.flows_dir]) if project.flows_dir.is_dir() else ([], [])
@@ -187,12 +194,28 @@ def compare_flows(project: Project, client: KestraClient) -> list[FlowStatus]:
         Action.DELETE: FlowComparison.ONLY_SERVER,
         Action.SERVER_ONLY: FlowComparison.ONLY_SERVER,
     }
-    return [
-        FlowStatus(
-            entry.namespace,
-            entry.id,
-            names[entry.action],
-            entry.local.path if entry.local else None,
+    connection = client.connection
+    state = load_state(project.root, connection.url, connection.tenant)
+    found = []
+    for entry in plan_sync(local, server):
+        comparison = names[entry.action]
+        agreed = state.flow(entry.key)
+        if entry.action is Action.UPDATE and agreed is not None:
+            assert entry.local is not None and entry.stored is not None
+            here = source_hash(entry.local.source) != agreed.sha256
+            there = source_hash(entry.stored) != agreed.sha256
+            if here and there:
+                comparison = FlowComparison.CHANGED_BOTH
+            elif there:
+                comparison = FlowComparison.CHANGED_ON_SERVER
+            elif here:
+                comparison = FlowComparison.CHANGED_HERE
+        found.append(
+            FlowStatus(
+                entry.namespace,
+                entry.id,
+                comparison,
+                entry.local.path if entry.local else None,
+            )
         )
-        for entry in plan_sync(local, server)
-    ]
+    return found

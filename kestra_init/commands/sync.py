@@ -1,21 +1,35 @@
 """`kestra-init sync`: make the server's flows (and namespace files) match the project's.
 
 Finds the project (or takes the paths given), resolves the connection and
-hands the work to ``services.sync.pipeline.sync_flows``.
+hands the work to ``services.sync.pipeline.sync_flows``; with ``--watch``, to
+``services.watch.WatchSession``, which runs that pipeline again on every save.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from kestra_init.errors import UsageError
+from kestra_init.errors import EnvironmentProblem, UsageError
 from kestra_init.flows.lint_context import context_for_project
 from kestra_init.kestra.connection import NO_FLAGS, ConnectionFlags
 from kestra_init.project import find_project
 from kestra_init.services.local_flows import read_flow_set
 from kestra_init.services.sync.pipeline import SyncOptions, sync_flows
 from kestra_init.services.sync.results import ConfirmDeletes, ProgressCallback, SyncResult
+from kestra_init.services.watch import (
+    ConfirmPrune,
+    WatchListener,
+    WatchResult,
+    WatchSession,
+    WatchSettings,
+)
+from kestra_init.services.watch_changes import WatchedPaths
+
+# A watch waits on the server less than a one-off sync (30 s): a server that hangs
+# is retried with backoff, the saves made meanwhile kept and sent then.
+WATCH_TIMEOUT = 10.0
 
 
 def sync(
@@ -89,3 +103,68 @@ def _check_prune_scope(paths: Sequence[Path], flows_dir: Path) -> None:
         f"run `kestra-init sync --prune` without a path (or with {flows_dir.name}/), or leave "
         "--prune out to sync just these files",
     )
+
+
+def watch(
+    *,
+    start: Path | None = None,
+    paths: Sequence[Path] = (),
+    connection_flags: ConnectionFlags = NO_FLAGS,
+    prune: bool = False,
+    confirm_prune: ConfirmPrune | None = None,
+    namespace_files: bool = True,
+    validate: bool = True,
+    listener: WatchListener,
+) -> WatchResult:
+    """`sync --watch`: a first sync, then one per burst of saves, until Ctrl-C."""
+    from kestra_init.kestra.client import KestraClient
+
+    project = find_project(start, required=True)
+    if paths:
+        missing = [path for path in paths if not path.exists()]
+        if missing:
+            raise UsageError(
+                f"{missing[0]} does not exist",
+                "sync --watch watches the flow files and folders given.",
+                "check the path, or run `kestra-init sync --watch` without a path",
+            )
+        if prune:
+            _check_prune_scope(paths, project.flows_dir)
+        folders = tuple(path for path in paths if path.is_dir())
+        files = tuple(path for path in paths if not path.is_dir())
+        files_dir = None
+    else:
+        _check_readable(project.flows_dir)
+        folders, files = (project.flows_dir,), ()
+        files_dir = project.namespace_files_dir if namespace_files else None
+    for folder in folders:
+        _check_readable(folder)
+    settings = WatchSettings(
+        WatchedPaths(folders, files, files_dir),
+        project.root,
+        prune=prune,
+        validate=validate,
+        context=context_for_project(project.root),
+    )
+    connection = connection_flags.resolve(project)
+    with KestraClient(connection, timeout=WATCH_TIMEOUT, retries=1) as client:
+        return WatchSession(client, settings, listener, confirm_prune).run()
+
+
+def _check_readable(folder: Path) -> None:
+    """A folder the watch cannot list would never show a change: said before it starts."""
+    if not folder.is_dir():
+        raise UsageError(
+            f"the project has no {folder.name}/ folder",
+            f"sync --watch watches the project's flows in {folder}.",
+            "create it and put flow files in it, or pass the paths of flow files to watch",
+        )
+    try:
+        with os.scandir(folder):
+            pass
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"{folder} cannot be read: {error.strerror or error}",
+            "sync --watch reads every flow file in it, and nothing was sent.",
+            f"give yourself read access to it (e.g. `chmod u+rx {folder}`), then run it again",
+        ) from None

@@ -7,16 +7,22 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from kestra_init.commands.status import FlowComparison, StatusResult
+from kestra_init.commands.status import FlowComparison, FlowStatus, StatusResult
 from kestra_init.output.console import out
 from kestra_init.stack.model import ContainerState, Health
 
 _FLOW_STYLES = {
     FlowComparison.SAME: "green",
     FlowComparison.DIFFERS: "yellow",
+    FlowComparison.CHANGED_HERE: "cyan",
+    FlowComparison.CHANGED_ON_SERVER: "magenta",
+    FlowComparison.CHANGED_BOTH: "bold red",
     FlowComparison.ONLY_LOCAL: "cyan",
     FlowComparison.ONLY_SERVER: "magenta",
 }
+# What to run next, by what the flows show.
+_SYNC_SENDS = (FlowComparison.DIFFERS, FlowComparison.CHANGED_HERE, FlowComparison.ONLY_LOCAL)
+_PULL_BRINGS = (FlowComparison.CHANGED_ON_SERVER, FlowComparison.CHANGED_BOTH)
 _HEALTH_STYLES = {Health.HEALTHY: "green", Health.UNHEALTHY: "red", Health.STARTING: "yellow"}
 
 
@@ -63,9 +69,23 @@ def render_text(result: StatusResult) -> None:
     console.print(flows)
     counts = {state: sum(1 for f in result.flows if f.state is state) for state in _FLOW_STYLES}
     summary = ", ".join(f"{n} {state.value}" for state, n in counts.items() if n)
-    changed = counts[FlowComparison.DIFFERS] + counts[FlowComparison.ONLY_LOCAL]
-    hint = " `kestra-init sync` loads local changes." if changed else ""
-    console.print(f"\n{summary}.{hint}")
+    hints = []
+    if any(counts[state] for state in _SYNC_SENDS):
+        hints.append("`kestra-init sync` loads local changes.")
+    changed = [f for f in result.flows if f.state in _PULL_BRINGS]
+    if changed:
+        hints.append(
+            f"Changed on the server since the last sync or pull: {_names(changed)}; "
+            "`kestra-init pull` brings them here."
+        )
+    elif any(f.state is FlowComparison.ONLY_SERVER for f in result.flows):
+        hints.append("`kestra-init pull` makes a file for each flow only on the server.")
+    console.print(f"\n{summary}." + "".join(" " + hint for hint in hints), soft_wrap=True)
+
+
+def _names(flows: list[FlowStatus]) -> str:
+    names = ", ".join(f"{f.namespace}/{f.id}" for f in flows[:5])
+    return escape(names) + (f" and {len(flows) - 5} more" if len(flows) > 5 else "")
 
 
 def _relative(path: object, result: StatusResult) -> str:

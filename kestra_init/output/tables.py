@@ -92,7 +92,9 @@ def _print_grid(
     )
     for column in columns:
         if column.wraps:
-            table.add_column(column.header, overflow="ignore", ratio=1)
+            # "fold", not "ignore": with "ignore" rich leaves a line one word too long
+            # for the column, and the console then crops it at its width.
+            table.add_column(column.header, overflow="fold", ratio=1)
         else:
             table.add_column(column.header, no_wrap=True, overflow="ignore")
     for row in rows:

@@ -138,8 +138,9 @@ class ServerState:
             flows, files = _mapping(server.get("flows")), _mapping(server.get("files"))
             _apply(flows, self._changed_flows)
             _apply(files, self._changed_files)
-            server["flows"], server["files"] = dict(sorted(flows.items())), dict(
-                sorted(files.items())
+            server["flows"], server["files"] = (
+                dict(sorted(flows.items())),
+                dict(sorted(files.items())),
             )
             data["schema_version"] = SCHEMA
             path.parent.mkdir(exist_ok=True)

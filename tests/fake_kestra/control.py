@@ -51,6 +51,9 @@ class FakeKestra:
 
     # Lifecycle --------------------------------------------------------------
     def start(self) -> FakeKestra:
+        """Start listening; after ``stop()``, again on the same ports with what it stored
+        (a server that restarts)."""
+        self._stopping.clear()
         settings = self.state.settings
         self.state.ready_at = time.monotonic() + settings.startup_delay
         if settings.startup_delay and settings.startup_mode == "refuse":
@@ -80,6 +83,7 @@ class FakeKestra:
         for server in self._servers:
             server.shutdown()
             server.server_close()
+            server.drop_connections()
         self._servers.clear()
 
     def __enter__(self) -> FakeKestra:

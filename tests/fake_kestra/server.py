@@ -6,9 +6,12 @@ The route handlers live in ``flow_routes``, ``execution_routes`` and ``file_rout
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
+import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from email import policy as email_policy
@@ -35,7 +38,27 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type, state: State, role: str) -> None:
         self.state = state
         self.role = role  # "api" or "management"
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
         super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Close the kept-alive connections too, as a server that stops does."""
+        with self.connections_lock:
+            open_now = list(self.connections)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class Handler(FlowRoutes, ExecutionRoutes, FileRoutes, BaseHTTPRequestHandler):

@@ -144,18 +144,32 @@ def sync(
             "back (--no-validate sends them as they are).",
         ),
     ] = True,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            "-w",
+            help="After the first sync, sync again on every save until Ctrl-C (only what "
+            "changed; an edit made in Kestra's UI meanwhile is never overwritten).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> Outcome:
     """Load flows into Kestra: create, update (only what changed), delete with --prune."""
-    from kestra_init.commands.sync import sync as sync_command
     from kestra_init.kestra.connection import ConnectionFlags
+
+    flags = ConnectionFlags(server, username, password, api_token)
+    if watch:
+        return _watch(paths, project, flags, prune, yes, dry_run, files, validate, as_json)
+
+    from kestra_init.commands.sync import sync as sync_command
     from kestra_init.output import sync as sync_output
 
     with sync_output.progress() as view:
         result = sync_command(
             start=project,
             paths=paths or (),
-            connection_flags=ConnectionFlags(server, username, password, api_token),
+            connection_flags=flags,
             prune=prune,
             confirm=sync_output.confirm_deletes(yes, view),
             dry_run=dry_run,
@@ -164,6 +178,99 @@ def sync(
             progress=view,
         )
     return result, sync_output.render_text
+
+
+def _watch(
+    paths: list[Path] | None,
+    project: Path | None,
+    flags: Any,
+    prune: bool,
+    yes: bool,
+    dry_run: bool,
+    files: bool,
+    validate: bool,
+    as_json: bool,
+) -> Outcome:
+    from kestra_init.commands.sync import watch as watch_command
+    from kestra_init.errors import UsageError
+    from kestra_init.output import watch as watch_output
+
+    if dry_run:
+        raise UsageError(
+            "--watch and --dry-run do not go together",
+            "--watch writes each change as you save it; --dry-run writes nothing.",
+            "run `kestra-init sync --dry-run` to see the plan, or `kestra-init sync --watch`",
+        )
+    result = watch_command(
+        start=project,
+        paths=paths or (),
+        connection_flags=flags,
+        prune=prune,
+        confirm_prune=watch_output.confirm_prune(yes) if prune else None,
+        namespace_files=files,
+        validate=validate,
+        listener=watch_output.WatchView(as_json=as_json),
+    )
+    return result, watch_output.render_text
+
+
+@app.command(rich_help_panel=PANEL)
+@reported("pull")
+def pull(
+    namespaces: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            metavar="NAMESPACE",
+            help="Namespaces to pull (default: the project's: its flows', its "
+            "namespace-files/ folders', its own).",
+            show_default=False,
+        ),
+    ] = None,
+    project: ProjectOption = None,
+    server: ServerOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
+    api_token: ApiTokenOption = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Take the server's version over a file changed here too (conflicts "
+            "included; asks first).",
+        ),
+    ] = False,
+    keep_both: Annotated[
+        bool,
+        typer.Option(
+            "--keep-both",
+            help="For a conflict, write the server's version beside the file "
+            "(FILE.server), to merge by hand.",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Write without asking.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan and the diffs; write nothing.")
+    ] = False,
+    files: Annotated[
+        bool,
+        typer.Option("--files/--no-files", help="Also pull the namespace files."),
+    ] = True,
+    as_json: JsonOption = False,
+) -> Outcome:
+    """Bring back into the files what changed on the server (Kestra's UI), conflicts aside."""
+    from kestra_init.commands.pull import pull as pull_command
+    from kestra_init.kestra.connection import ConnectionFlags
+    from kestra_init.output import pull as pull_output
+    from kestra_init.services.pull.pipeline import PullOptions
+
+    result = pull_command(
+        start=project,
+        namespaces=namespaces or (),
+        connection_flags=ConnectionFlags(server, username, password, api_token),
+        options=PullOptions(force=force, keep_both=keep_both, dry_run=dry_run, files=files),
+        confirm=pull_output.confirm_pull(yes, force),
+    )
+    return result, pull_output.render_text
 
 
 @app.command(rich_help_panel=PANEL)

@@ -260,9 +260,7 @@ def _parse_what_needs_it(
         flow_set.parse(unchanged_only, checks=False, context=options.context)
 
 
-def _flow_result(
-    entry: PlanEntry, dry_run: bool, held: set[Path], guarded: set[Key]
-) -> FlowResult:
+def _flow_result(entry: PlanEntry, dry_run: bool, held: set[Path], guarded: set[Key]) -> FlowResult:
     local = entry.local
     outcome = Outcome.SKIPPED
     message = ""
