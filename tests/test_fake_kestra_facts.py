@@ -46,7 +46,6 @@ def test_every_revision_is_kept_oldest_first_with_its_source(api) -> None:
     assert api.get("/flows/demo/zzz/revisions").status_code == 404
 
 
-
 def test_a_delete_is_one_more_revision_and_a_new_flow_goes_on_from_there(api) -> None:
     # FlowWithSource.toDeleted and AbstractJdbcFlowRepository.save (1.0 to 1.3).
     api.post("/flows", content=flow("a", message="one"), headers=YAML)
@@ -61,6 +60,7 @@ def test_a_delete_is_one_more_revision_and_a_new_flow_goes_on_from_there(api) ->
     assert api.get("/flows/demo/a", params={"revision": 3}).json()["deleted"] is True
     again = api.post("/flows", content=flow("a", message="three"), headers=YAML)
     assert again.json()["revision"] == 4
+
 
 def test_a_namespace_named_like_a_literal_route_never_reaches_the_bulk_endpoint(api) -> None:
     # POST /flows/validate is the validate route: nothing is written.

@@ -299,7 +299,9 @@ class WatchSession:
         whole = read_flow_set(
             [*paths.flow_roots, *paths.flow_files], project_root=self.settings.project_root
         )
-        whole.parse([f for f in whole.files if None in f.quick], checks=False)
+        # Every file parsed, as `sync --prune` does: a quick look at the top lines of
+        # a file that does not parse says too little to delete anything on.
+        whole.parse_all(checks=False)
         if not whole.complete:
             unread = sorted({str(p.path) for p in whole.unparsed()})
             self.listener.prune_held(
@@ -326,9 +328,10 @@ class WatchSession:
             self.down = False
             self.delay = RETRY_FIRST
             self.listener.recovered()
-        self.listener.synced(result, first=first)
+        # Counted before it is shown: a Ctrl-C right after the line must not lose it.
         self.result.written += _written(result)
         self.result.failed += _failed(result)
+        self.listener.synced(result, first=first)
         if isinstance(result.error, Interrupted):
             raise result.error
         if result.error is not None:

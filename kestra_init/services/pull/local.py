@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kestra_init.errors import EnvironmentProblem
 from kestra_init.flows.discover import SourceDocument, split_documents
+from kestra_init.flows.lint import UNREAD_RULES
 from kestra_init.flows.source_text import comparable, identify, trim
 from kestra_init.services.local_flows import FlowFile, Key, read_flow_set
 
@@ -86,12 +87,16 @@ def read_local(flows_dir: Path) -> LocalIndex:
         )  # fmt: skip
     flow_set.parse([file for file in flow_set.files if None in file.quick], checks=False)
     for file in flow_set.files:
+        # YAML that does not parse may declare any flow; YAML that parses without an
+        # id and a namespace (a compose file, notes) declares none.
+        unparsed = file.lint is not None and any(
+            d.rule in UNREAD_RULES for d in file.lint.diagnostics
+        )
         for document, key in zip(file.documents, file.identities(), strict=True):
-            if key is None:
-                if file.path not in index.unidentified:
-                    index.unidentified.append(file.path)
-                continue
-            index.by_key.setdefault(key, []).append(Declaration(file, document))
+            if key is not None:
+                index.by_key.setdefault(key, []).append(Declaration(file, document))
+            elif unparsed and file.path not in index.unidentified:
+                index.unidentified.append(file.path)
     return index
 
 
