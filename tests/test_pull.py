@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kestra_init.exit_codes import ExitCode
-from tests.helpers import assert_no_traceback, json_data, make_api_project
+from tests.helpers import assert_no_traceback, json_data, make_api_project, run_at_a_terminal
 from tests.sync_helpers import flow, write
 
 
@@ -303,3 +303,17 @@ def test_pull_refuses_force_with_keep_both_and_a_bad_namespace(cli, fake_kestra,
     assert both.returncode == ExitCode.USAGE and "do not go together" in both.stderr
     bad = cli("pull", "Not/A/Namespace", cwd=project)
     assert bad.returncode == ExitCode.USAGE and "is not a namespace name" in bad.stderr
+
+
+def test_at_a_terminal_pull_lists_what_it_writes_and_asks_first(fake_kestra, tmp_path, cli):
+    project = synced_project(cli, fake_kestra, tmp_path / "p", {"a.yml": flow("a")})
+    fake_kestra.put_flow(flow("a", message="from the UI"))
+    before = fingerprint(project / "flows/a.yml")
+    declined = run_at_a_terminal(["pull"], b"n\n", project)
+    assert declined.returncode == ExitCode.OK, declined.stdout + declined.stderr
+    assert "pull will write 1 file(s)" in declined.stderr
+    assert "Nothing was written" in declined.stdout
+    assert fingerprint(project / "flows/a.yml") == before
+    accepted = run_at_a_terminal(["pull"], b"y\n", project)
+    assert accepted.returncode == ExitCode.OK, accepted.stdout + accepted.stderr
+    assert (project / "flows/a.yml").read_text() == flow("a", message="from the UI")

@@ -18,7 +18,10 @@ from kestra_init.output.tables import Column, print_table
 from kestra_init.services.pull.model import PullAction, PullItem, PullOutcome, PullResult
 from kestra_init.services.pull.pipeline import ConfirmPull
 
+# Beyond this many, unchanged flows are counted instead of listed, and so are the
+# changes beyond the first LIST_CHANGES_UP_TO (`--json` lists every one).
 LIST_UNCHANGED_UP_TO = 40
+LIST_CHANGES_UP_TO = 200
 
 _ACTION_STYLE = {
     PullAction.UNCHANGED: "dim",
@@ -118,7 +121,7 @@ def render_text(result: PullResult) -> None:
 def _render_flows(console: Console, result: PullResult, cwd: Path) -> None:
     items = sorted(result.flows, key=lambda i: (_ORDER[i.action], i.namespace, i.name))
     unchanged = [i for i in items if i.action is PullAction.UNCHANGED]
-    shown = [i for i in items if i.action is not PullAction.UNCHANGED]
+    shown = [i for i in items if i.action is not PullAction.UNCHANGED][:LIST_CHANGES_UP_TO]
     if len(unchanged) <= LIST_UNCHANGED_UP_TO:
         shown += unchanged
     rows = []
@@ -137,7 +140,7 @@ def _render_flows(console: Console, result: PullResult, cwd: Path) -> None:
     hidden = len(items) - len(shown)
     if hidden:
         console.print(
-            Text(f"… and {hidden} unchanged flows (--json lists every one)", style="dim"),
+            Text(f"… and {hidden} more flows (--json lists every one)", style="dim"),
             soft_wrap=True,
         )
 

@@ -5,9 +5,9 @@
   watcher, git) sees the old file or the new one, never a mix.
 - ``create_file``: the same, but never over an existing file (``os.link`` fails
   when the name is taken, in one step: no check-then-write race).
-- ``target_inside``: where a write to a path would land, following symbolic
-  links, and refused when that is outside the project: a file of the project
-  that is a link to ``~/.bashrc`` is never written through.
+- ``ProjectPaths.target``: where a write to a path would land, following
+  symbolic links, and refused when that is outside the project: a file of the
+  project that is a link to ``~/.bashrc`` is never written through.
 """
 
 from __future__ import annotations
@@ -29,17 +29,34 @@ class OutsideProject(Exception):
         self.target = target
 
 
-def target_inside(path: Path, root: Path) -> Path:
-    """The real file a write to ``path`` changes; ``OutsideProject`` if it is not in ``root``.
+class ProjectPaths:
+    """Where writes land, checked against the project's root; folders resolved once each
+    (a pull checks 1,500 files in a handful of folders)."""
 
-    A link inside the project to another file of the project is followed (the
-    link stays a link, its target gets the new content).
-    """
-    real_root = root.resolve()
-    target = path.resolve()
-    if target != real_root and not target.is_relative_to(real_root):
-        raise OutsideProject(path, target)
-    return target
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._folders: dict[Path, Path] = {}
+
+    def target(self, path: Path) -> Path:
+        """The real file a write to ``path`` changes; ``OutsideProject`` if it is not in
+        the project. A link inside the project to another of its files is followed (the
+        link stays a link, its target gets the new content)."""
+        if path.is_symlink():
+            return self._inside(path, path.resolve())
+        return self.folder(path.parent) / path.name
+
+    def folder(self, folder: Path) -> Path:
+        """The real folder that new files in ``folder`` land in (links followed);
+        ``OutsideProject`` if it is not in the project."""
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = self._inside(folder, folder.resolve())
+        return real
+
+    def _inside(self, path: Path, target: Path) -> Path:
+        if target != self.root and not target.is_relative_to(self.root):
+            raise OutsideProject(path, target)
+        return target
 
 
 def replace_file(path: Path, data: bytes) -> None:
@@ -90,10 +107,12 @@ def create_file(path: Path, data: bytes) -> bool:
 def _write_temporary(path: Path, data: bytes) -> str:
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # No fsync: the rename is what makes the write all-or-nothing for every
+        # reader (editor, watcher, git); fsync would only add power-cut durability,
+        # at a millisecond a file (a pull of 2,000 flows writes 1,500), and git itself
+        # does not fsync by default either.
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
     except BaseException:
         _remove(name)
         raise

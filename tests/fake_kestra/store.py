@@ -47,7 +47,7 @@ class FlowRecord:
         """The flow as Kestra answers it (the latest revision, or ``revision``)."""
         number = revision or self.revision
         source = self.revisions[number - 1]
-        parsed = self.parsed() if number == self.revision else read_flow(source)
+        parsed = self.parsed() if number == self.revision else self._older(number)
         data: dict[str, Any] = {
             "id": self.id,
             "namespace": self.namespace,
@@ -67,6 +67,13 @@ class FlowRecord:
         if with_source:
             data["source"] = source
         return data
+
+    def _older(self, number: int) -> FlowText:
+        """An older revision, parsed once (a revision never changes)."""
+        cache: dict[int, FlowText] = self.__dict__.setdefault("_older_parsed", {})
+        if number not in cache:
+            cache[number] = read_flow(self.revisions[number - 1])
+        return cache[number]
 
     def mark_deleted(self) -> None:
         """Delete the flow as Kestra does: one more revision, flagged deleted."""

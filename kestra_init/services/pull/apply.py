@@ -19,9 +19,9 @@ from pathlib import Path
 
 from kestra_init.services.atomic_files import (
     OutsideProject,
+    ProjectPaths,
     create_file,
     replace_file,
-    target_inside,
 )
 from kestra_init.services.pull.local import LocalIndex, new_file_names, new_file_text, replaced
 from kestra_init.services.pull.model import PullAction, PullItem, PullOutcome
@@ -29,19 +29,22 @@ from kestra_init.services.pull.model import PullAction, PullItem, PullOutcome
 BESIDE_SUFFIX = ".server"
 
 
-def refuse_outside(items: list[PullItem], root: Path, index: LocalIndex) -> None:
+def refuse_outside(items: list[PullItem], paths: ProjectPaths, index: LocalIndex) -> None:
     """Refuse, before anything is written, each of ``items`` that would be written out
     of the project (a file, or a folder on the way, that links out of it)."""
     for item in items:
         if item.kind == "flow" and item.action is PullAction.CREATE:
-            first_name = new_file_names(item.name, item.namespace)[0]
+            first_name = next(new_file_names(item.name, item.namespace))
             item.path = index.folder_for(item.namespace) / first_name
             where = item.path.parent
         else:
             assert item.path is not None
             where = item.path
         try:
-            target_inside(where, root)
+            if item.kind == "flow" and item.action is PullAction.CREATE:
+                paths.folder(where)
+            else:
+                paths.target(where)
         except OutsideProject as outside:
             item.action = PullAction.REFUSED
             item.message = (
@@ -50,15 +53,15 @@ def refuse_outside(items: list[PullItem], root: Path, index: LocalIndex) -> None
             )
 
 
-def write(item: PullItem, index: LocalIndex, root: Path, *, beside: bool = False) -> None:
+def write(item: PullItem, index: LocalIndex, paths: ProjectPaths, *, beside: bool = False) -> None:
     """Write one item (the server's version over the file, or beside it); sets its outcome."""
     try:
         if beside:
-            item.beside = _beside(item, root)
+            item.beside = _beside(item, paths)
         elif item.kind == "flow":
-            _write_flow(item, index, root)
+            _write_flow(item, index, paths)
         else:
-            _write_file(item, root)
+            _write_file(item, paths)
     except OutsideProject as outside:
         item.outcome = PullOutcome.FAILED
         item.message = f"not written: {outside.path} now leads out of the project"
@@ -67,13 +70,13 @@ def write(item: PullItem, index: LocalIndex, root: Path, *, beside: bool = False
         item.message = f"not written: {error.strerror or error}"
 
 
-def _write_flow(item: PullItem, index: LocalIndex, root: Path) -> None:
+def _write_flow(item: PullItem, index: LocalIndex, paths: ProjectPaths) -> None:
     source = item.server.decode("utf-8")
     if item.action is PullAction.CREATE:
         folder = index.folder_for(item.namespace)
         for name in new_file_names(item.name, item.namespace):
             path = folder / name
-            target_inside(path.parent, root)
+            paths.folder(folder)
             if create_file(path, new_file_text(source)):
                 item.path = path
                 item.outcome = PullOutcome.WRITTEN
@@ -90,7 +93,7 @@ def _write_flow(item: PullItem, index: LocalIndex, root: Path) -> None:
             "not read back as this one flow there; pull again, or --keep-both"
         )
         return
-    replace_file(target_inside(declaration.path, root), data)
+    replace_file(paths.target(declaration.path), data)
     _written(item)
 
 
@@ -102,17 +105,17 @@ def _written(item: PullItem) -> None:
         item.message = "the server's version, written over the changes made here (--force)"
 
 
-def _write_file(item: PullItem, root: Path) -> None:
+def _write_file(item: PullItem, paths: ProjectPaths) -> None:
     assert item.path is not None
     if item.action is PullAction.CREATE:
-        target_inside(item.path.parent, root)
+        paths.folder(item.path.parent)
         if not create_file(item.path, item.server):
             item.outcome = PullOutcome.FAILED
             item.message = "not written: a file of that name appeared meanwhile"
             return
         item.outcome = PullOutcome.WRITTEN
         return
-    target = target_inside(item.path, root)
+    target = paths.target(item.path)
     if target.read_bytes() != item.local:
         item.outcome = PullOutcome.FAILED
         item.message = "not written: the file changed since it was read; pull again"
@@ -121,14 +124,14 @@ def _write_file(item: PullItem, root: Path) -> None:
     _written(item)
 
 
-def _beside(item: PullItem, root: Path) -> Path:
+def _beside(item: PullItem, paths: ProjectPaths) -> Path:
     """The server's version next to the file, under a name that is free."""
     assert item.path is not None
     data = new_file_text(item.server.decode("utf-8")) if item.kind == "flow" else item.server
     base = item.path.with_name(item.path.name + BESIDE_SUFFIX)
     for number in range(1, 100):
         path = base if number == 1 else base.with_name(f"{base.name}-{number}")
-        target_inside(path.parent, root)
+        paths.folder(path.parent)
         if create_file(path, data):
             item.outcome = PullOutcome.KEPT_BOTH
             item.message = f"the server's version is in {path.name}: merge it into the file"

@@ -14,6 +14,7 @@ stay as the file had them, as do the other documents of the file.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class LocalIndex:
     # Files with a document that says of no flow which it is (broken YAML, no id):
     # they may declare a server flow, so no new file is made while they are there.
     unidentified: list[Path] = field(default_factory=list)
+    _folders: dict[str, Path] = field(default_factory=dict, repr=False)  # folder_for's
 
     def namespaces(self) -> set[str]:
         return {key[0] for key in self.by_key}
@@ -54,13 +56,12 @@ class LocalIndex:
 
     def folder_for(self, namespace: str) -> Path:
         """Where a new flow of ``namespace`` goes: the folder most of its flows are in."""
-        folders = Counter(
-            d.path.parent
-            for key, found in self.by_key.items()
-            if key[0] == namespace
-            for d in found
-        )
-        return folders.most_common(1)[0][0] if folders else self.flows_dir
+        if not self._folders:
+            counts: dict[str, Counter[Path]] = {}
+            for key, found in self.by_key.items():
+                counts.setdefault(key[0], Counter()).update(d.path.parent for d in found)
+            self._folders = {ns: c.most_common(1)[0][0] for ns, c in counts.items()}
+        return self._folders.get(namespace, self.flows_dir)
 
     def flows_in(self, path: Path) -> list[Key]:
         return [key for key, found in self.by_key.items() for d in found if d.path == path]
@@ -135,13 +136,12 @@ def new_file_text(source: str) -> bytes:
     return (source if source.endswith("\n") else source + "\n").encode("utf-8")
 
 
-def new_file_names(flow_id: str, namespace: str) -> list[str]:
+def new_file_names(flow_id: str, namespace: str) -> Iterator[str]:
     """The names to try, in order, for a new file of a flow (never over an existing one)."""
-    return [
-        f"{flow_id}.yml",
-        f"{namespace}.{flow_id}.yml",
-        *(f"{flow_id}-{number}.yml" for number in range(2, 100)),
-    ]
+    yield f"{flow_id}.yml"
+    yield f"{namespace}.{flow_id}.yml"
+    for number in range(2, 100):
+        yield f"{flow_id}-{number}.yml"
 
 
 def _reads_back(path: Path, old: str, new: str, position: int, source: str) -> bool:

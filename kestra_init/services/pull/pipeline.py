@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from kestra_init.errors import Interrupted, UsageError
 from kestra_init.project import Project
+from kestra_init.services.atomic_files import ProjectPaths
 from kestra_init.services.local_flows import Key
 from kestra_init.services.pull.apply import refuse_outside, write
 from kestra_init.services.pull.local import LocalIndex, read_local
@@ -115,7 +116,8 @@ def pull_project(
         )
     _refuse_two_in_one_file(result.flows, index)
     to_write = [i for i in result.items if _writes(i, options)]
-    refuse_outside(to_write, project.root, index)
+    paths = ProjectPaths(project.root)
+    refuse_outside(to_write, paths, index)
     to_write = [i for i in to_write if i.action is not PullAction.REFUSED]
     for item in result.items:
         if item.action is PullAction.CONFLICT and item not in to_write:
@@ -130,7 +132,7 @@ def pull_project(
         return result
     try:
         for item in to_write:
-            write(item, index, project.root, beside=_beside(item, options))
+            write(item, index, paths, beside=_beside(item, options))
     finally:
         _record(state, result)
         state.save()

@@ -6,7 +6,8 @@ For a flow whose source differs from its file:
    change is here, `sync` sends it, pull leaves it alone (``LOCAL``);
 2. the file holds one of the flow's revisions on the server (Kestra keeps them
    all, ``GET /flows/{ns}/{id}/revisions``): the file is behind, and gets the
-   server's source (``UPDATE``);
+   server's source (``UPDATE``). When the file still holds what was recorded at
+   the last sync or pull, that was a revision of this server's: no need to ask;
 3. else both sides changed: a ``CONFLICT``, never overwritten unless asked.
 
 Namespace files have no revisions before Kestra 1.2, so they are told apart
@@ -26,7 +27,7 @@ from kestra_init.services.local_flows import Key
 from kestra_init.services.pull.local import LocalIndex
 from kestra_init.services.pull.model import PullAction, PullItem
 from kestra_init.services.sync.namespace_files import RESERVED_FOLDER, UNSAFE_NAME
-from kestra_init.services.sync_state import ServerState, content_hash, source_hash
+from kestra_init.services.sync_state import Agreed, ServerState, content_hash, source_hash
 
 # (namespace, id) -> every revision's source, oldest first (None: the flow is gone).
 Revisions = Callable[[Iterable[Key]], Mapping[Key, list[str] | None]]
@@ -45,7 +46,7 @@ def plan_flows(
     for namespace in sorted(server):
         for flow_id, source in sorted(server[namespace].items()):
             key = (namespace, flow_id)
-            item, local = _classify(index, key, source, state)
+            item, local = _classify(index, key, source, state, revision_numbers.get(key))
             item.revision = revision_numbers.get(key)
             items.append(item)
             if item.action is PullAction.CONFLICT and local is not None:
@@ -73,8 +74,14 @@ def _relative(path: Path, root: Path) -> Path:
         return path
 
 
+def _newer(agreed: Agreed, revision: int | None) -> bool:
+    """The server's revision is past the recorded one (a server whose database was
+    replaced numbers from 1 again: then the revisions are asked for after all)."""
+    return agreed.revision is None or revision is None or revision > agreed.revision
+
+
 def _classify(
-    index: LocalIndex, key: Key, source: str, state: ServerState
+    index: LocalIndex, key: Key, source: str, state: ServerState, revision: int | None
 ) -> tuple[PullItem, str | None]:
     """The item, and the document's text when the revisions must decide."""
     namespace, flow_id = key
@@ -104,6 +111,11 @@ def _classify(
     if agreed is not None and agreed.sha256 == source_hash(source):
         item.action = PullAction.LOCAL
         item.message = "changed here only: `kestra-init sync` sends it"
+        return item, None
+    if agreed is not None and agreed.sha256 == source_hash(local) and _newer(agreed, revision):
+        # The file still holds what this server held at the last sync or pull: one of
+        # its revisions, known without asking for them (one request a flow).
+        item.action, item.message = PullAction.UPDATE, "behind the server"
         return item, None
     item.action = PullAction.CONFLICT
     item.message = "changed both here and on the server: not touched (the diff is below)"
