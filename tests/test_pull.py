@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from kestra_init.exit_codes import ExitCode
-from tests.helpers import assert_no_traceback, json_data, make_api_project, run_at_a_terminal
+from tests.fake_kestra import free_port
+from tests.helpers import (
+    assert_no_traceback,
+    json_data,
+    make_api_project,
+    read_envelope,
+    run_at_a_terminal,
+)
 from tests.sync_helpers import flow, write
 
 
@@ -253,6 +260,11 @@ def test_namespace_files_come_back_too(cli, fake_kestra, tmp_path):
     assert (folder / "data/new.csv").read_bytes() == b"a,b\n1,2\n"
     assert rows["scripts/mine.py"]["action"] == "conflict"
     assert (folder / "scripts/mine.py").read_text() == "print('mine, edited')\n"
+    # --keep-both: the server's copy beside it, hidden (sync never uploads hidden files).
+    kept = cli("pull", "--keep-both", cwd=project)
+    assert kept.returncode == ExitCode.FINDINGS  # the two refused names are still there
+    assert (folder / "scripts/.mine.py.server").read_bytes() == b"print('theirs')\n"
+    assert (folder / "scripts/mine.py").read_text() == "print('mine, edited')\n"
     assert rows["../escape.txt"]["action"] == "refused"
     assert rows[".hidden"]["action"] == "refused"
     assert not (project / "namespace-files/escape.txt").exists()
@@ -317,3 +329,17 @@ def test_at_a_terminal_pull_lists_what_it_writes_and_asks_first(fake_kestra, tmp
     accepted = run_at_a_terminal(["pull"], b"y\n", project)
     assert accepted.returncode == ExitCode.OK, accepted.stdout + accepted.stderr
     assert (project / "flows/a.yml").read_text() == flow("a", message="from the UI")
+
+
+def test_pull_answers_one_envelope_for_success_and_failure(cli, fake_kestra, tmp_path):
+    project = make_api_project(tmp_path / "p", fake_kestra)
+    write(project / "flows", "a.yml", flow("a"))
+    fake_kestra.put_flow(flow("a"))
+    done = read_envelope(cli("pull", "--json", cwd=project).stdout, "pull")
+    assert done["ok"] is True and done["data"]["summary"]["unchanged"] == 1
+    down = cli("pull", "--json", "--server", f"http://127.0.0.1:{free_port()}", cwd=project)
+    assert down.returncode == ExitCode.KESTRA
+    envelope = read_envelope(down.stdout, "pull")
+    assert envelope["error"]["category"] == "kestra" and envelope["data"] is None
+    outside = read_envelope(cli("pull", "--json", cwd=tmp_path).stdout, "pull")
+    assert outside["error"]["category"] == "usage"

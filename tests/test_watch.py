@@ -249,3 +249,24 @@ def test_the_state_file_is_ignored_by_git_and_holds_no_secret(fake_kestra, tmp_p
     (server,) = data["servers"].values()
     assert server["flows"]["demo/a"]["revision"] == 1
     assert (state_dir / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_credentials_refused_at_the_start_end_the_watch_with_the_reason(cli, fake_kestra, tmp_path):
+    project = make_api_project(tmp_path / "p", fake_kestra)
+    write(project / "flows", "a.yml", flow("a"))
+    env_file = project / ".env"
+    env_file.write_text(env_file.read_text().replace("Admin1234", "Wrong1234"))
+    result = cli("sync", "--watch", cwd=project, timeout=60)
+    assert result.returncode == ExitCode.KESTRA, result.stdout + result.stderr
+    assert "refused the credentials" in " ".join(result.stderr.split())
+    assert_no_traceback(result)
+
+
+def test_a_project_without_a_flows_folder_is_told_what_to_do(cli, fake_kestra, tmp_path):
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".copier-answers.yml").write_text("namespace: demo\n")
+    result = cli("sync", "--watch", "--server", fake_kestra.url, cwd=project)
+    assert result.returncode == ExitCode.USAGE
+    assert "has no flows/ folder" in result.stderr
+    assert fake_kestra.writes() == []

@@ -6,8 +6,9 @@
   most of its namespace's flows are in, never over an existing file;
 - a namespace file is replaced (behind) or created (only on the server);
 - with ``--keep-both`` a conflict's server version goes beside the file, under
-  a name that is not a flow file's (so `sync` and `validate` leave it alone
-  until it is merged and deleted).
+  a name that is not a flow file's (``FILE.server``), or a hidden one for a
+  namespace file (``.FILE.server``), so that `sync` and `validate` leave it
+  alone until it is merged and deleted.
 
 Every write is atomic (``atomic_files``) and lands inside the project: a path
 that is, or goes through, a link out of the project is refused at plan time.
@@ -127,8 +128,13 @@ def _write_file(item: PullItem, paths: ProjectPaths) -> None:
 def _beside(item: PullItem, paths: ProjectPaths) -> Path:
     """The server's version next to the file, under a name that is free."""
     assert item.path is not None
-    data = new_file_text(item.server.decode("utf-8")) if item.kind == "flow" else item.server
-    base = item.path.with_name(item.path.name + BESIDE_SUFFIX)
+    if item.kind == "flow":
+        data = new_file_text(item.server.decode("utf-8"))
+        base = item.path.with_name(item.path.name + BESIDE_SUFFIX)
+    else:
+        # Hidden: every visible file under namespace-files/ would be uploaded by sync.
+        data = item.server
+        base = item.path.with_name("." + item.path.name + BESIDE_SUFFIX)
     for number in range(1, 100):
         path = base if number == 1 else base.with_name(f"{base.name}-{number}")
         paths.folder(path.parent)
