@@ -306,9 +306,10 @@ class WatchSession:
             unread = sorted({str(p.path) for p in whole.unparsed()})
             self.listener.prune_held(
                 sorted(removed),
-                ", ".join(unread[:3]) + (f" and {len(unread) - 3} more" if len(unread) > 3 else "")
+                ", ".join(unread[:3])
+                + (f" and {len(unread) - 3} more" if len(unread) > 3 else "")
                 + " could not be read or parsed, so which flows the files declare is not known",
-            )  # fmt: skip
+            )
             return frozenset()
         return frozenset(removed - whole.declared())
 

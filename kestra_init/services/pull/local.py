@@ -85,7 +85,7 @@ def read_local(flows_dir: Path) -> LocalIndex:
             "a flow in a file it cannot read would be written a second time.",
             "fix the permissions (e.g. `chmod -R u+rX flows`) or move the file out of the "
             "flows folder, then pull again",
-        )  # fmt: skip
+        )
     flow_set.parse([file for file in flow_set.files if None in file.quick], checks=False)
     for file in flow_set.files:
         # YAML that does not parse may declare any flow; YAML that parses without an

@@ -54,9 +54,9 @@ class PullItem:
 
     @property
     def label(self) -> str:
-        return f"{self.namespace}/{self.name}" if self.kind == "flow" else (
-            f"{self.namespace}:/{self.name}"
-        )  # fmt: skip
+        if self.kind == "flow":
+            return f"{self.namespace}/{self.name}"
+        return f"{self.namespace}:/{self.name}"
 
     def to_json(self) -> dict[str, Any]:
         return {
