@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
@@ -84,7 +83,6 @@ def create_file(path: Path, data: bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = _write_temporary(path, data)
     try:
-        os.chmod(temporary, 0o666 & ~_umask())
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -105,7 +103,22 @@ def create_file(path: Path, data: bytes) -> bool:
 
 
 def _write_temporary(path: Path, data: bytes) -> str:
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """A hidden file next to ``path`` holding ``data``, with the mode a new file gets.
+
+    Created with mode 0o666, which the kernel narrows by the umask (``mkstemp``
+    would make it 0o600, and reading the umask means changing it, which is not
+    safe while other threads create files).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _attempt in range(100):
+        name = str(path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp"))
+        try:
+            handle = os.open(name, flags, 0o666)
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise FileExistsError(f"no free temporary name next to {path}")
     try:
         # No fsync: the rename is what makes the write all-or-nothing for every
         # reader (editor, watcher, git); fsync would only add power-cut durability,
@@ -122,12 +135,3 @@ def _write_temporary(path: Path, data: bytes) -> str:
 def _remove(name: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(name)
-
-
-@functools.cache
-def _umask() -> int:
-    # Read by setting it, then put back (Python has no call that only reads it);
-    # once per process, before any thread of ours could create a file meanwhile.
-    current = os.umask(0o022)
-    os.umask(current)
-    return current

@@ -130,9 +130,20 @@ def pull_project(
     if to_write and confirm is not None and not confirm(to_write):
         result.declined = True
         return result
-    try:
-        for item in to_write:
+    # Folders are written at once (a file system waits on each new file), the files
+    # of one folder in order: new files then get the same names run after run.
+    by_folder: dict[Path, list[PullItem]] = {}
+    for item in to_write:
+        assert item.path is not None
+        by_folder.setdefault(item.path.parent, []).append(item)
+
+    def write_folder(folder: Path) -> None:
+        for item in by_folder[folder]:
             write(item, index, paths, beside=_beside(item, options))
+
+    try:
+        for _folder, _done in in_parallel(write_folder, sorted(by_folder)):
+            pass
     finally:
         _record(state, result)
         state.save()
