@@ -1,10 +1,12 @@
 """`kestra-init prepare`: everything `up` needs that no attendee has to wait for.
 
 For a codespace prebuild (the devcontainer's updateContentCommand) or a CI
-cache step: waits for Docker as `up` does, makes `.env` on a fresh clone,
-pulls the stack's images (with progress, trying again on a registry's rate
-limit), checks that every image is there, and checks the flows offline. It
-starts nothing. Run twice, the second run pulls nothing.
+cache step: waits for Docker as `up` does, reads the compose files (with a
+`.env` made for that moment on a fresh clone, then removed: each codespace's
+`up` makes its own secrets), pulls the stack's images (with progress, trying
+again on a registry's rate limit), checks that every image is there, and
+checks the flows offline. It starts nothing. Run twice, the second run pulls
+nothing.
 
 Flow errors are listed but do not fail it: a codespace must still start, and
 `up` refuses those files with the same findings; `kestra-init validate` is
@@ -48,7 +50,7 @@ class ImageState:
 class PrepareResult:
     project_root: Path
     images: list[ImageState]
-    env_created: bool
+    env_created: bool  # a .env was made to read the compose files, then removed
     docker_waited: float
     pull_retries: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -93,14 +95,20 @@ def prepare(
     must_pass(daemon, report)
     must_pass(checks.check_compose(info), report)
 
+    # Compose needs a .env to read the files. One made here is removed again: in a
+    # prebuild it would be copied into every attendee's codespace, and all of them
+    # would share one admin password; `up` makes each its own.
     env_created = not project.env_path.exists()
-    if env_created:
-        create_env_file(project.root)
-        report(StepLine(".env created from .env.example with fresh secrets"))
-    elif added := add_missing_secrets(project.root):
-        report(StepLine(f".env: added {', '.join(added)} (new in .env.example)"))
-    stack = Stack(resolve_settings(project, compose_files))
-    config = stack.config()
+    try:
+        if env_created:
+            create_env_file(project.root)
+        elif added := add_missing_secrets(project.root):
+            report(StepLine(f".env: added {', '.join(added)} (new in .env.example)"))
+        stack = Stack(resolve_settings(project, compose_files))
+        config = stack.config()
+    finally:
+        if env_created:
+            project.env_path.unlink(missing_ok=True)
 
     missing = set(stack.missing_images())
     services = [name for name, image in config.images.items() if image in missing]
