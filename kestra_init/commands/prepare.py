@@ -104,12 +104,18 @@ def prepare(
             create_env_file(project.root)
         elif added := add_missing_secrets(project.root):
             report(StepLine(f".env: added {', '.join(added)} (new in .env.example)"))
-        stack = Stack(resolve_settings(project, compose_files))
-        config = stack.config()
+        images, retries = _pull(Stack(resolve_settings(project, compose_files)), report)
     finally:
         if env_created:
             project.env_path.unlink(missing_ok=True)
 
+    diagnostics, files = validation.result()
+    return PrepareResult(project.root, images, env_created, waited, retries, diagnostics, files)
+
+
+def _pull(stack: Stack, report: Progress) -> tuple[list[ImageState], int]:
+    """The images that are missing, pulled; every image of the stack, and the retries."""
+    config = stack.config()
     missing = set(stack.missing_images())
     services = [name for name, image in config.images.items() if image in missing]
     retries = pull_with_retries(stack, services, report) if services else 0
@@ -127,9 +133,7 @@ def prepare(
     images = [
         ImageState(service, image, image in missing) for service, image in config.images.items()
     ]
-
-    diagnostics, files = validation.result()
-    return PrepareResult(project.root, images, env_created, waited, retries, diagnostics, files)
+    return images, retries
 
 
 def _check_flows(project: Project) -> tuple[list[Diagnostic], int]:
