@@ -16,6 +16,7 @@ from kestra_init.errors import EnvironmentProblem
 from kestra_init.project import ENV_MANAGEMENT_PORT, ENV_PORT
 from kestra_init.stack import engine
 from kestra_init.stack.engine import EngineInfo
+from kestra_init.stack.jvm_memory import ENV_JAVA_OPTS, MIB, TOO_BIG, heap_of
 from kestra_init.stack.model import (
     KESTRA_MANAGEMENT_TARGET,
     KESTRA_UI_TARGET,
@@ -81,21 +82,46 @@ def check_compose(info: EngineInfo | None = None) -> CheckResult:
     return passed("docker-compose", title, f"Compose {engine.format_version(version)}")
 
 
-def check_memory(info: EngineInfo | None, database: str) -> CheckResult:
+def check_memory(
+    info: EngineInfo | None, database: str, *, heap: str | None = None, codespace: bool = False
+) -> CheckResult:
+    """Docker's memory against what the stack needs; ``heap``: the JVM options `up` chose."""
     title = "Memory for the stack"
     if info is None or info.mem_total <= 0:
         return skipped("memory", title, "the engine did not say how much memory it has")
     needed = MEMORY_NEEDED.get(database, MEMORY_NEEDED["postgres"])
     have = info.mem_total / GIB
-    if info.mem_total < needed:
+    heap_size = heap_of(heap) if heap else None
+    heap_note = f"; Kestra's heap {heap_size // MIB} MB" if heap_size else ""
+    if heap_size and heap_size > TOO_BIG * info.mem_total:
         return warning(
             "memory",
             title,
-            f"Docker has {have:.1f} GB; Kestra with {database} needs about {needed // GIB} GB",
-            "Give Docker more memory (Docker Desktop: Settings > Resources), or use "
-            "`--data database=h2` for a lighter single-container stack",
+            f"Kestra's heap ({ENV_JAVA_OPTS}={heap}) is more than {TOO_BIG:.0%} of the "
+            f"{have:.1f} GB Docker has: the database and task containers are squeezed",
+            f"Lower {ENV_JAVA_OPTS} in .env, or delete that line and run `kestra-init up`, "
+            "which fits it to this machine",
         )
-    return passed("memory", title, f"Docker has {have:.1f} GB")
+    if info.mem_total < needed:
+        bigger = (
+            "Pick a bigger machine type for the codespace (Codespaces: Change machine type; "
+            "2-core has 8 GB)"
+            if codespace
+            else "Give Docker more memory (Docker Desktop: Settings > Resources)"
+        )
+        lighter = (
+            ""
+            if database == "h2"
+            else ", or make the project with `--data database=h2`, one lighter container"
+        )
+        return warning(
+            "memory",
+            title,
+            f"Docker has {have:.1f} GB; Kestra with {database} needs about {needed // GIB} GB"
+            f"{heap_note}",
+            f"{bigger}{lighter}",
+        )
+    return passed("memory", title, f"Docker has {have:.1f} GB{heap_note}")
 
 
 # The compose project name ----------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kestra_init.errors import EnvironmentProblem
 from kestra_init.flows.discover import SourceDocument, split_documents
-from kestra_init.flows.lint import UNREAD_RULES
+from kestra_init.flows.file_report import UNREAD_RULES
 from kestra_init.flows.source_text import comparable, identify, trim
 from kestra_init.services.local_flows import FlowFile, Key, read_flow_set
 
