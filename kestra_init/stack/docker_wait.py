@@ -63,9 +63,16 @@ def socket_address(environ: Mapping[str, str] | None = None) -> tuple[int, objec
     env = os.environ if environ is None else environ
     if env.get("DOCKER_CONTEXT") or env.get("DOCKER_TLS_VERIFY") or _named_context(env):
         return None
-    host = env.get("DOCKER_HOST", "") or f"unix://{DEFAULT_SOCKET}"
+    host = env.get("DOCKER_HOST", "")
+    if not host:
+        if sys.platform == "win32":
+            return None  # a named pipe (npipe://): the docker command is asked
+        host = f"unix://{DEFAULT_SOCKET}"
     if host.startswith("unix://"):
-        return socket.AF_UNIX, host.removeprefix("unix://")
+        family = getattr(socket, "AF_UNIX", None)  # not on every Windows Python
+        if family is None:
+            return None
+        return family, host.removeprefix("unix://")
     if host.startswith("tcp://"):
         hostport = host.removeprefix("tcp://").split("/", 1)[0]
         name, _, port = hostport.rpartition(":")
