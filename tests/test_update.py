@@ -288,3 +288,96 @@ def test_an_unknown_vcs_ref_is_a_usage_error_that_changes_nothing(
     assert "--vcs-ref nope is not a tag or commit of the template" in message
     assert "git ls-remote --tags" in message
     assert _git(project, "status", "--porcelain") == ""
+
+
+# Files the user edited and the update would remove ------------------------------------
+FEWER_FLOWS = ("--data", "example_flows=hello_world")
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    }
+
+
+@pytest.fixture
+def edited(project: Path) -> Path:
+    """The project with an edited example flow, committed."""
+    flow = project / "flows" / "python_outputs.yml"
+    flow.write_text(flow.read_text() + "# my notes on this flow\n")
+    _git(project, "commit", "-qam", "my notes")
+    return project
+
+
+def test_an_update_deleting_an_edited_file_is_refused_without_a_terminal(
+    cli, edited: Path, cache_env: dict[str, str]
+) -> None:
+    before = _files(edited)
+    result = cli("update", *FEWER_FLOWS, cwd=edited, env=cache_env)
+
+    assert result.returncode == ExitCode.FINDINGS, result.stdout + result.stderr
+    assert_no_traceback(result)
+    assert "Not updated" in result.stdout
+    assert "would be deleted    flows/python_outputs.yml" in result.stdout
+    assert "kestra-init update --force" in result.stdout
+    # Nothing changed: every file (the answers too), and git has nothing to commit.
+    assert _files(edited) == before
+    assert _git(edited, "status", "--porcelain") == ""
+
+    as_json = cli("update", *FEWER_FLOWS, "--json", cwd=edited, env=cache_env)
+    data = json_data(as_json.stdout, "update")
+    assert data["applied"] is False
+    assert data["lost_edits"] == [{"path": "flows/python_outputs.yml", "how": "deleted"}]
+    assert data["changes"] == []
+    assert _files(edited) == before
+
+
+def test_force_applies_it_and_says_which_edits_went(
+    cli, edited: Path, cache_env: dict[str, str]
+) -> None:
+    result = cli("update", *FEWER_FLOWS, "--force", cwd=edited, env=cache_env)
+
+    assert result.returncode == ExitCode.OK, result.stderr
+    assert not (edited / "flows" / "python_outputs.yml").exists()
+    assert not (edited / "flows" / "kestra_api.yml").exists()  # not edited: no question
+    message = " ".join(result.stderr.split())
+    assert "removed edits of yours in flows/python_outputs.yml (deleted" in message
+    assert "git checkout HEAD -- PATH" in message
+    # The user's version is where the warning says.
+    kept = _git(edited, "show", "HEAD:flows/python_outputs.yml")
+    assert "# my notes on this flow" in kept
+
+
+def test_an_update_removing_only_unedited_files_asks_nothing(
+    cli, project: Path, cache_env: dict[str, str]
+) -> None:
+    result = cli("update", *FEWER_FLOWS, "--json", cwd=project, env=cache_env)
+    assert result.returncode == ExitCode.OK, result.stderr
+    data = json_data(result.stdout, "update")
+    assert data["applied"] is True and data["lost_edits"] == []
+    assert {"status": "deleted", "path": "flows/python_outputs.yml"} in data["changes"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals exist on Unix only")
+@pytest.mark.parametrize(("typed", "applied"), [(b"n\r", False), (b"y\r", True)])
+def test_in_a_terminal_the_update_asks_first(
+    edited: Path, cache_env: dict[str, str], typed: bytes, applied: bool
+) -> None:
+    from tests.helpers import run_at_a_terminal
+
+    before = _files(edited)
+    result = run_at_a_terminal(["update", *FEWER_FLOWS], typed, cwd=edited, env=cache_env)
+
+    asked = " ".join(result.stderr.split())
+    assert "This update would remove edits of yours: flows/python_outputs.yml deleted" in asked
+    assert "Apply the update anyway?" in asked
+    flow = edited / "flows" / "python_outputs.yml"
+    if applied:
+        assert result.returncode == ExitCode.OK, result.stdout + result.stderr
+        assert not flow.exists()
+    else:
+        assert result.returncode == ExitCode.FINDINGS, result.stdout + result.stderr
+        assert _files(edited) == before
+        assert _git(edited, "status", "--porcelain") == ""

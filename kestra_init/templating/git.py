@@ -97,9 +97,8 @@ def _add_listed(root: Path, paths: Sequence[str]) -> None:
     listed = "".join(f"{path}\0" for path in paths)
     # Names are passed NUL-separated on stdin, literally (no glob, no magic):
     # any file name works, and no command line grows too long.
-    ignored = _git(
-        root, "--literal-pathspecs", "check-ignore", "--stdin", "-z", check=False, stdin=listed
-    ).stdout
+    # check-ignore takes no pathspec magic: its names are read as plain paths.
+    ignored = _git(root, "check-ignore", "--stdin", "-z", check=False, stdin=listed).stdout
     skip = set(ignored.split("\0"))
     wanted = "".join(f"{path}\0" for path in paths if path not in skip)
     if wanted:
