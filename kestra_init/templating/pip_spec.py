@@ -81,8 +81,11 @@ def spec_from_direct_url(origin: dict[str, Any]) -> PipSpec | None:
             return None
         # The commit, not the branch or tag that was asked for: a branch moves,
         # and a tag can be moved; the commit is what this machine runs.
-        requirement = f"{DISTRIBUTION} @ {vcs}+{url}@{commit}{fragment}"
-        return PipSpec(requirement, _local_path(url))
+        address = f"{vcs}+{url}@{commit}{fragment}"
+        local = _local_path(url)
+        # `NAME @ git+file://...` is refused by pips before 24 (their URL check wants
+        # a host); the bare address, whose name pip reads from the project, is not.
+        return PipSpec(address if local else f"{DISTRIBUTION} @ {address}", local)
     requirement = f"{DISTRIBUTION} @ {url}{fragment}"
     return PipSpec(requirement, _local_path(url))
 
