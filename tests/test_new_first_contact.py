@@ -230,6 +230,12 @@ def test_no_example_flows_keeps_an_empty_flows_folder_that_ci_validates(
     checked = cli(*args[1:], cwd=clone)
     assert checked.returncode == ExitCode.OK, checked.stdout + checked.stderr
     assert "No .yml or .yaml files found" in checked.stdout + checked.stderr
+    # Without the folder it is a mistake, not a pass.
+    (clone / "flows" / ".gitkeep").unlink()
+    (clone / "flows").rmdir()
+    missing = cli(*args[1:], cwd=clone)
+    assert missing.returncode == ExitCode.USAGE
+    assert "has no flows/ folder" in " ".join(missing.stderr.split())
 
 
 def test_example_flows_leave_no_gitkeep(cli, tmp_path: Path, template_cache_env) -> None:  # type: ignore[no-untyped-def]

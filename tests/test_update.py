@@ -19,7 +19,7 @@ import yaml
 from kestra_init.exit_codes import ExitCode
 from kestra_init.templating.cache import sync_packaged_template, template_repo_path
 from kestra_init.templating.source import packaged_template_dir
-from tests.helpers import assert_no_traceback, json_data
+from tests.helpers import assert_no_traceback, assert_owner_only, json_data, posix_only
 
 OLD = "0.0.9"
 NEW_SECTION = "## Changing things"
@@ -80,7 +80,7 @@ def test_template_changes_reach_the_project_and_user_edits_and_env_stay(
     assert "duration: PT9S  # mine" in flow.read_text()
     assert (project / "flows" / "mine.yml").is_file()
     assert (project / ".env").read_bytes() == env_before
-    assert (project / ".env").stat().st_mode & 0o777 == 0o600
+    assert_owner_only(project / ".env")
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] != OLD
     assert "admin_password" not in answers
@@ -246,10 +246,11 @@ def test_the_env_guard_restores_a_changed_env(tmp_path: Path) -> None:
         ".env was changed during the update and has been restored as it was"
     ]
     assert env.read_bytes() == b"A=original\n"
-    assert os.stat(env).st_mode & 0o777 == 0o600
+    assert_owner_only(env)
     assert _guard_env(env, b"A=original\n") == []
 
 
+@posix_only
 def test_a_project_made_without_the_template_cache_says_it_cannot_be_updated(
     cli, tmp_path: Path
 ) -> None:
@@ -381,3 +382,36 @@ def test_in_a_terminal_the_update_asks_first(
         assert result.returncode == ExitCode.FINDINGS, result.stdout + result.stderr
         assert _files(edited) == before
         assert _git(edited, "status", "--porcelain") == ""
+
+
+def test_an_edit_replaced_without_a_conflict_counts_as_lost(tmp_path: Path) -> None:
+    # What `update` checks after Copier ran: the committed file (the user's), the
+    # recorded template's render of it, and the file now.
+    from kestra_init.templating.edits import LostEdit, lost_edits
+
+    project, old_render = tmp_path / "project", tmp_path / "old"
+    project.mkdir()
+    old_render.mkdir()
+    template_made = "id: a\nnamespace: n\ntasks: []\n"
+    (old_render / "a.yml").write_text(template_made)
+    (old_render / "b.yml").write_text(template_made)
+    (project / "a.yml").write_text(template_made + "# mine\n")  # edited
+    (project / "b.yml").write_text(template_made)  # as the template made it
+    (project / "c.yml").write_text("# my own file\n")  # not the template's
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "mine")
+
+    # The update replaced a.yml and b.yml by a new version, and deleted c.yml.
+    (project / "a.yml").write_text("id: a\nnamespace: n2\ntasks: []\n")
+    (project / "b.yml").write_text("id: a\nnamespace: n2\ntasks: []\n")
+    (project / "c.yml").unlink()
+    changes = [("modified", "a.yml"), ("modified", "b.yml"), ("deleted", "c.yml")]
+    assert lost_edits(project, changes, [], old_render) == [
+        LostEdit("a.yml", "overwritten"),
+        LostEdit("c.yml", "deleted"),
+    ]
+    # A merge that kept the user's line loses nothing; a conflict is reported as one.
+    (project / "a.yml").write_text("id: a\nnamespace: n2\ntasks: []\n# mine\n")
+    assert lost_edits(project, changes[:2], [], old_render) == []
+    assert lost_edits(project, [("deleted", "c.yml")], ["c.yml"], old_render) == []

@@ -181,7 +181,7 @@ def create_project(
         warnings.append(
             "kept your own " + ", ".join(kept) + " (the template's version was not written)"
         )
-    if pip_spec and pip_spec.warning and answers.get(PIP_SPEC_QUESTION) == pip_spec.requirement:
+    if pip_spec and pip_spec.warning and _installs_elsewhere(answers, pip_spec.requirement):
         warnings.append(pip_spec.warning)
 
     # Only what this run made goes into the first commit: files that were in
@@ -360,6 +360,12 @@ def _first_commit(
         return GitOutcome("existing-repo", str(top))
     progress("Making the first git commit")
     return init_and_commit(root, f"New Kestra project (kestra-init {__version__})", only=only)
+
+
+def _installs_elsewhere(answers: dict[str, Any], requirement: str) -> bool:
+    """Whether the project installs ``requirement`` on other machines (codespace, CI, hooks)."""
+    places = ("devcontainer", "github_actions", "pre_commit")
+    return answers.get(PIP_SPEC_QUESTION) == requirement and any(answers.get(p) for p in places)
 
 
 def _left_out_warning(left_out: list[str]) -> str:

@@ -18,6 +18,8 @@ distributions"); an install from an index has none.
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -91,7 +93,9 @@ def spec_from_direct_url(origin: dict[str, Any]) -> PipSpec | None:
 
 
 def _local_path(url: str) -> str | None:
-    prefix = "file://"
-    if not url.lower().startswith(prefix):
+    if not url.lower().startswith("file://"):
         return None
-    return unquote(urlsplit(url).path) or url
+    path = unquote(urlsplit(url).path)
+    if os.name == "nt" and re.match(r"^/[A-Za-z]:", path):
+        path = path[1:].replace("/", "\\")  # file:///C:/x is C:\x
+    return path or url
