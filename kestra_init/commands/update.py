@@ -128,33 +128,23 @@ def update_project(
     env_before = _snapshot(root / ENV_FILE)
     interactive = sys.stdin.isatty() if interactive is None else interactive
     source = str(recorded["_src_path"])
-    with tempfile.TemporaryDirectory(prefix="kestra-init-update-") as scratch:
-        # What the template made last time: the user's edits are the difference.
-        old_render = Path(scratch) / "recorded"
-        render_recorded(
-            src_path=source,
-            vcs_ref=str(recorded["_commit"]),
-            answers=recorded,
-            dst=old_render,
-            source=source,
-        )
-        # Copier may ask the questions the template added: no spinner over them.
-        progress("" if interactive and not defaults else "Merging the template's changes")
-        copier_update(
-            root=root,
-            vcs_ref=ref,
-            data=answers_given,
-            defaults=defaults or not interactive,
-            interactive=interactive,
-            conflict=conflict,
-            source=source,
-            # Only our own template's questions are known here; with none, no answer is echoed.
-            secret_names=secret_names(questions) if own_template else None,
-        )
-        warnings = _guard_env(root / ENV_FILE, env_before)
-        changes = changed_files(root)
-        conflicts = _conflicts(root, changes)
-        lost = lost_edits(root, changes, conflicts, old_render, skip=(ANSWERS_FILE,))
+    # Copier may ask the questions the template added: no spinner over them.
+    progress("" if interactive and not defaults else "Merging the template's changes")
+    copier_update(
+        root=root,
+        vcs_ref=ref,
+        data=answers_given,
+        defaults=defaults or not interactive,
+        interactive=interactive,
+        conflict=conflict,
+        source=source,
+        # Only our own template's questions are known here; with none, no answer is echoed.
+        secret_names=secret_names(questions) if own_template else None,
+    )
+    warnings = _guard_env(root / ENV_FILE, env_before)
+    changes = changed_files(root)
+    conflicts = _conflicts(root, changes)
+    lost = _lost_edits(root, recorded, changes, conflicts)
 
     old_version = _str_or_none(recorded.get("_commit"))
     if lost:
@@ -187,6 +177,35 @@ def update_project(
         warnings=warnings,
         lost_edits=lost,
     )
+
+
+def _lost_edits(
+    root: Path, recorded: dict[str, Any], changes: list[tuple[str, str]], conflicts: list[str]
+) -> list[LostEdit]:
+    """The user's edits the update removed (see templating/edits.py)."""
+    touched = [
+        path
+        for status, path in changes
+        if status in ("deleted", "modified") and path not in conflicts and path != ANSWERS_FILE
+    ]
+    if not touched:
+        return []  # nothing deleted or rewritten: no need to know what the template made
+    source = str(recorded["_src_path"])
+    with tempfile.TemporaryDirectory(prefix="kestra-init-update-") as scratch:
+        # What the template made last time: the user's edits are the difference.
+        old_render = Path(scratch) / "recorded"
+        try:
+            render_recorded(
+                src_path=source,
+                vcs_ref=str(recorded["_commit"]),
+                answers=recorded,
+                dst=old_render,
+                source=source,
+            )
+        except BaseException:
+            restore_committed(root)  # unable to tell: change nothing rather than guess
+            raise
+        return lost_edits(root, changes, conflicts, old_render, skip=(ANSWERS_FILE,))
 
 
 def _follow_the_installed_version(recorded: dict[str, Any], answers_given: dict[str, Any]) -> None:
