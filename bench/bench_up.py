@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Speed of `kestra-init up`, measured on the real Docker engine with the stand-in stack.
 
-1. `up` on a stack that already runs (goal: at most 2 s), side by side with a bare
+1. `up` on a stack that already runs (goal: at most 1.0 s), side by side with a bare
    `docker compose up -d` of the same files (what `up` costs beyond Compose).
-2. How soon readiness is noticed after Kestra starts answering (goal: within 1 s):
+2. How soon readiness is noticed after Kestra starts answering (goal: within 0.5 s):
    the fake Kestra gets a start-up delay; the moment it starts listening (its log
    line, timestamped by Docker) is compared with the moment `up` reports its
    /health stage done, and with the moment Docker's own healthcheck turns healthy.
+3. How soon a Docker daemon that starts late is noticed (goal: within 0.5 s): a
+   socket that appears after a delay, as docker-in-docker's does in a codespace.
+4. From postStartCommand to "flows loaded" with the images present (as after a
+   prebuild): kestra-init's own share, everything but the stages that wait for the
+   containers (goal: at most 1.5 s).
 
 Run from the repository: `python bench/bench_up.py [--runs 5] [--delay 6]`.
 Everything it starts is named `kitest-bench-...` and removed at the end.
@@ -50,6 +55,8 @@ def main() -> int:
         try:
             running_stack(root, env, args.runs)
             readiness(root, slug, env, args.delay, args.readiness_runs)
+            late_daemon(Path(tmp), args.readiness_runs)
+            post_start_share(root, slug, env, args.readiness_runs)
         finally:
             compose_down(slug, root)
     return 0
@@ -87,12 +94,12 @@ def running_stack(root: Path, env: dict[str, str], runs: int) -> None:
         ours.append(timed(up, root, env))
         bare.append(timed(compose, root, env))
     print("1. `up` on a stack that already runs (checks, no restart, sync, summary)")
-    print(f"   runs: {runs}; goal: kestra-init up <= 2.0 s")
+    print(f"   runs: {runs}; goal: kestra-init up <= 1.0 s")
     row = "   {:<34} median {:5.2f} s   min {:5.2f} s   max {:5.2f} s"
     print(row.format("kestra-init up", statistics.median(ours), min(ours), max(ours)))
     print(row.format("docker compose up -d (bare)", statistics.median(bare), min(bare), max(bare)))
     ratio = statistics.median(ours) / statistics.median(bare)
-    verdict = "met" if statistics.median(ours) <= 2.0 and max(ours) <= 2.0 else "NOT met"
+    verdict = "met" if statistics.median(ours) <= 1.0 else "NOT met"
     print(f"   ratio kestra-init / bare compose: {ratio:.2f}x   goal {verdict}\n")
 
 
@@ -123,7 +130,7 @@ def readiness(root: Path, slug: str, env: dict[str, str], delay: float, runs: in
             docker_health.append(healthy - answering)
     write_override(root / "standin.yml")
     print("2. readiness noticed after the fake Kestra starts answering")
-    print(f"   start-up delay {delay:g} s, runs: {runs}; goal: within 1.0 s")
+    print(f"   start-up delay {delay:g} s, runs: {runs}; goal: within 0.5 s")
     row = "   {:<34} median {:5.2f} s   max {:5.2f} s"
     print(row.format("kestra-init up (/health stage)", statistics.median(ours), max(ours)))
     if docker_health:
@@ -135,7 +142,56 @@ def readiness(root: Path, slug: str, env: dict[str, str], delay: float, runs: in
             )
         )
     print("   each run (s):", " ".join(f"{value:.2f}" for value in ours))
-    verdict = "met" if max(ours) <= 1.0 else "NOT met"
+    verdict = "met" if max(ours) <= 0.5 else "NOT met"
+    print(f"   goal {verdict}\n")
+
+
+def late_daemon(tmp: Path, runs: int, delay: float = 2.0) -> None:
+    from kestra_init.stack.docker_wait import wait_for_daemon
+    from tests.standin.late_socket import LateSocket
+
+    lags = []
+    for run in range(runs):
+        path = tmp / f"late{run}.sock"
+        env = {"DOCKER_HOST": f"unix://{path}", "DOCKER_CONFIG": str(tmp / "no-config")}
+        with LateSocket(path, delay) as late:
+            waited = wait_for_daemon(30, lambda _: None, env)
+            returned = time.monotonic()
+            assert waited is not None and late.appeared_at is not None
+            lags.append(returned - late.appeared_at)
+    print("3. a Docker daemon that starts late, noticed after its socket answers")
+    print(f"   socket appears after {delay:g} s, runs: {runs}; goal: within 0.5 s")
+    print("   each run (s):", " ".join(f"{value:.3f}" for value in lags))
+    verdict = "met" if max(lags) <= 0.5 else "NOT met"
+    print(f"   max {max(lags):.3f} s   goal {verdict}\n")
+
+
+def post_start_share(root: Path, slug: str, env: dict[str, str], runs: int) -> None:
+    """`up` on a stopped stack whose images are here: wall time minus the waiting stages."""
+    shares, totals = [], []
+    for _ in range(runs):
+        compose_down(slug, root)
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "kestra_init", "up", "--json"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        total = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"up failed:\n{done.stderr[-2000:]}")
+        stages = json.loads(done.stdout)["data"]["stages"]
+        waiting = sum(stage["seconds"] for stage in stages)
+        totals.append(total)
+        shares.append(total - waiting)
+    print("4. postStartCommand (`kestra-init up`, images present) to flows loaded")
+    print(f"   runs: {runs}; goal: kestra-init's own share <= 1.5 s")
+    row = "   {:<34} median {:5.2f} s   max {:5.2f} s"
+    print(row.format("whole `up`", statistics.median(totals), max(totals)))
+    print(row.format("kestra-init's share (no waiting)", statistics.median(shares), max(shares)))
+    verdict = "met" if statistics.median(shares) <= 1.5 else "NOT met"
     print(f"   goal {verdict}")
 
 

@@ -50,7 +50,10 @@ MEANING: dict[ExitCode, str] = {
     ExitCode.INTERNAL: (
         "a bug in kestra-init: the traceback is written to a file whose path is printed"
     ),
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); what was done so far is listed",
+    ExitCode.INTERRUPTED: (
+        "interrupted (Ctrl-C, or SIGTERM/SIGHUP while `logs -f` follows); what was done so "
+        "far is listed"
+    ),
     ExitCode.OUTPUT_CLOSED: (
         "the output was closed early (piped into a command such as `head` that stopped "
         "reading); nothing more was printed"

@@ -5,6 +5,10 @@ and `logs` that need no running stack to answer.
 
 from __future__ import annotations
 
+import base64
+import os
+import subprocess
+
 from kestra_init.exit_codes import ExitCode
 from tests.helpers import assert_no_traceback, json_data
 from tests.standin.fixtures import StandinProject
@@ -171,3 +175,123 @@ def test_an_env_that_is_not_utf8_fails_its_check_and_doctor_goes_on(  # type: ig
     assert checks["env-file"]["status"] == "failed"
     assert "not UTF-8" in checks["env-file"]["detail"]
     assert checks["flows-networking"]["status"] == "passed"  # the rest still ran
+
+
+def test_doctor_asks_the_running_kestra_version_login_and_flows(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    project.override(kestra_args=["--version", "1.3.2"])  # the project pins v1.3
+    started = cli("up", cwd=project.root, env=project.env)
+    assert started.returncode == 0, started.stderr
+    result = cli("doctor", "--json", cwd=project.root, env=project.env)
+    assert result.returncode == ExitCode.OK, result.stdout
+    checks = checks_by_key(result.stdout)
+    for key in ("kestra-health", "kestra-login", "kestra-version", "kestra-flows"):
+        assert checks[key]["status"] == "passed", checks[key]
+    assert "1.3.2 (pinned v1.3)" in checks["kestra-version"]["detail"]
+
+    # A file edited after the last sync: the server's copy is older.
+    hello = project.root / "flows" / "hello_world.yml"
+    hello.write_text(hello.read_text() + "\n# edited\n")
+    edited = checks_by_key(cli("doctor", "--json", cwd=project.root, env=project.env).stdout)
+    assert edited["kestra-flows"]["status"] == "warning"
+    assert "hello_world" in edited["kestra-flows"]["detail"]
+    assert "kestra-init sync" in edited["kestra-flows"]["fix"]
+
+
+def test_doctor_fails_a_kestra_that_refuses_the_login_and_one_not_as_pinned(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    # Kestra holds another password than .env's (set in its UI, or an older .env),
+    # and runs 1.1.0 where the project pins v1.3.
+    project.override(kestra_args=["--username", "admin@example.com", "--password", "Other1234x"])
+    subprocess.run(
+        ["docker", "compose", "up", "-d", "--wait"],
+        cwd=project.root,
+        env={**os.environ, **project.env},
+        capture_output=True,
+        check=True,
+        timeout=180,
+    )
+    result = cli("doctor", cwd=project.root, env=project.env)
+    assert result.returncode == ExitCode.FINDINGS, result.stdout
+    assert_no_traceback(result)
+    text = " ".join(result.stdout.split())  # the table wraps long lines
+    assert "Everything checked is fine" not in text
+    assert "Kestra answers 401 to the .env login" in text
+    assert "only when its container is (re)created" in text
+    assert "Kestra 1.1.0 runs, but docker-compose.yml pins v1.3" in text
+    assert "kestra-init up --pull" in text
+    as_json = checks_by_key(cli("doctor", "--json", cwd=project.root, env=project.env).stdout)
+    assert as_json["kestra-login"]["status"] == "failed"
+    assert as_json["kestra-flows"]["status"] == "skipped"  # nothing to compare without a login
+
+
+def test_doctor_report_holds_every_check_and_no_planted_secret(
+    standin_project: StandinProject, cli, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    dotenv = project.dotenv
+    planted_env = {
+        "SECRET_WAREHOUSE_TOKEN": "wh-token-Planted-4711",
+        "KESTRA_ADMIN_PASSWORD": dotenv["KESTRA_ADMIN_PASSWORD"],
+    }
+    env_file = project.root / ".env"
+    env_file.write_text(env_file.read_text() + "SECRET_WAREHOUSE_TOKEN=wh-token-Planted-4711\n")
+    # Kestra refuses the login, and its log shows secrets, as a careless flow's log can.
+    leak = f"connecting as {dotenv['KESTRA_ADMIN_EMAIL']} password={dotenv['POSTGRES_PASSWORD']}"
+    project.override(
+        kestra_args=["--say", leak, "--username", "admin@example.com", "--password", "Other1234x"]
+    )
+    subprocess.run(
+        ["docker", "compose", "up", "-d", "--wait"],
+        cwd=project.root,
+        env={**os.environ, **project.env},
+        capture_output=True,
+        check=True,
+        timeout=180,
+    )
+    shell_secrets = {
+        "GITHUB_TOKEN": "ghp_PlantedToken0123456789",
+        "KESTRA_PASSWORD": "Cli-Pass-99x",
+    }
+    out_file = tmp_path / "report.md"
+    written = cli(
+        "doctor", "--report", "-o", out_file, cwd=project.root, env={**project.env, **shell_secrets}
+    )
+    assert written.returncode == ExitCode.FINDINGS, written.stdout + written.stderr
+    assert "Report written to" in written.stdout
+    report = out_file.read_text()
+    printed = cli("doctor", "--report", cwd=project.root, env={**project.env, **shell_secrets})
+    # The same report on stdout (the log tail may have grown meanwhile).
+    assert printed.stdout.split("## Last")[0] == report.split("## Last")[0]
+
+    planted = [
+        *planted_env.values(),
+        dotenv["POSTGRES_PASSWORD"],
+        dotenv["KESTRA_ENCRYPTION_KEY"],
+        dotenv["SECRET_KESTRA_PASSWORD"],
+        dotenv["KESTRA_ADMIN_EMAIL"],
+        *shell_secrets.values(),
+    ]
+    for secret in planted:
+        assert secret not in report, secret
+        assert base64.b64encode(secret.encode()).decode() not in report, secret
+    # Everything an organiser needs: versions, machine, each check, the failing log.
+    assert report.startswith("# kestra-init doctor report")
+    for fact in ("kestra-init 0.", "Python ", "Docker: Engine", "Compose ", "Kestra: 1.1.0"):
+        assert fact in report, fact
+    for title in (
+        "Docker daemon reachable",
+        ".env present and valid",
+        "Kestra answers",
+        "Login in .env accepted",
+        "Kestra version as pinned",
+        "Memory for the stack",
+    ):
+        assert f"| {title} |" in report, title
+    assert "| FAIL | Login in .env accepted |" in report and "**fix:**" in report
+    assert "## Last" in report and "log lines of kestra" in report
+    assert "password=[redacted]" in report or "[redacted]" in report

@@ -29,6 +29,7 @@ import pytest
 from kestra_init.exit_codes import ExitCode
 from tests.helpers import assert_no_traceback, json_data
 from tests.standin.fixtures import NAMESPACE, StandinProject
+from tests.standin.late_socket import LateSocket
 from tests.standin.project import compose_down
 
 CODESPACE = {
@@ -38,8 +39,10 @@ CODESPACE = {
 }
 
 
+@pytest.mark.parametrize("standin_project", ["postgres", "h2"], indirect=True)
 def test_new_up_status_run_up_again_down(standin_project: StandinProject, cli) -> None:  # type: ignore[no-untyped-def]
     project = standin_project
+    postgres = project.database == "postgres"
     env = project.env
     # A fresh clone has no .env (it is git-ignored): `up` makes it.
     (project.root / ".env").unlink()
@@ -53,8 +56,10 @@ def test_new_up_status_run_up_again_down(standin_project: StandinProject, cli) -
     assert password not in first.stdout + first.stderr
     assert f"http://localhost:{project.ui_port}" in first.stdout
     assert "admin@example.com" in first.stdout and "KESTRA_ADMIN_PASSWORD" in first.stdout
-    for stage in ("Database healthy", "Containers running", "Kestra /health UP", "API answers"):
+    for stage in ("Containers running", "Kestra /health UP", "API answers"):
         assert stage in first.stderr
+    assert ("Database healthy" in first.stderr) == postgres
+    assert len(dotenv["KESTRA_ENCRYPTION_KEY"]) == 44  # 32 bytes in base64
     assert ".env created" in first.stderr
     # The flows are on the server, exactly as written.
     flows = project.fake_flows()
@@ -68,10 +73,9 @@ def test_new_up_status_run_up_again_down(standin_project: StandinProject, cli) -
     assert status.returncode == 0, status.stderr
     report = json_data(status.stdout, "status")
     assert report["running"] is True
-    assert {s["service"]: s["state"] for s in report["services"]} == {
-        "postgres": "running",
-        "kestra": "running",
-    }
+    expected_services = {"postgres": "running", "kestra": "running"} if postgres else {}
+    expected_services["kestra"] = "running"
+    assert {s["service"]: s["state"] for s in report["services"]} == expected_services
     assert report["kestra"]["version"] == "1.1.0"  # what the fake answers on /api/v1/configs
     # Inside a codespace every URL a person opens is the forwarded one.
     assert report["kestra"]["ui_url"] == (f"https://kitest-space-{project.ui_port}.app.github.dev")
@@ -87,10 +91,24 @@ def test_new_up_status_run_up_again_down(standin_project: StandinProject, cli) -
 
     logs = cli("logs", "kestra", cwd=project.root, env=env)
     assert logs.returncode == 0
-    assert "Kestra stand-in: starting" in logs.stdout and "fake-kestra listening" in logs.stdout
+    # Kestra ran as `server standalone` with the project's configuration accepted.
+    assert "Kestra stand-in: server standalone" in logs.stdout
+    assert "fake-kestra listening" in logs.stdout
     tail = cli("logs", "kestra", "--tail", "2", cwd=project.root, env=env)
     assert tail.returncode == 0 and len(tail.stdout.splitlines()) == 2
-    assert_follow_shows_new_lines(project, env)
+    recent = cli("logs", "kestra", "--since", "10m", "-n", "1", cwd=project.root, env=env)
+    assert recent.returncode == 0 and len(recent.stdout.splitlines()) == 1, recent.stderr
+    future = cli("logs", "kestra", "--since", "2999-01-01", cwd=project.root, env=env)
+    assert future.returncode == 0 and future.stdout == "", future.stderr
+    bad = cli("logs", "--since", "yesterday", cwd=project.root, env=env)
+    assert bad.returncode == ExitCode.USAGE and "--since 10m" in bad.stderr
+    # Followed like `docker compose logs -f`, ended by Ctrl-C, a supervisor or a hang-up.
+    for flag, ending in (
+        ("--follow", signal.SIGINT),
+        ("-f", signal.SIGTERM),
+        ("-f", signal.SIGHUP),
+    ):
+        assert_follow_shows_new_lines(project, env, flag=flag, ending=ending)
 
     before = project.containers()
     again = cli("up", cwd=project.root, env=env)
@@ -216,16 +234,22 @@ def test_compose_project_name_is_honoured_by_every_command(
         compose_down(other, project.root)
 
 
-def assert_follow_shows_new_lines(project: StandinProject, env: dict[str, str]) -> None:
-    """`logs --follow` prints lines written after it started, until Ctrl-C, and then
-    leaves no `docker compose logs` process behind."""
+def assert_follow_shows_new_lines(
+    project: StandinProject,
+    env: dict[str, str],
+    *,
+    flag: str = "--follow",
+    ending: signal.Signals = signal.SIGINT,
+) -> None:
+    """`logs --follow` prints lines written after it started, until Ctrl-C (or SIGTERM,
+    SIGHUP), and then leaves no `docker compose logs` process behind."""
     # A test run started as a shell's background job inherits an ignored SIGINT,
     # which a child would inherit too; a user's terminal gives kestra-init the
     # default one. A Python handler here is reset to the default in the child.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         follower = subprocess.Popen(
-            [sys.executable, "-m", "kestra_init", "logs", "kestra", "--follow", "--tail", "0"],
+            [sys.executable, "-m", "kestra_init", "logs", "kestra", flag, "--tail", "0"],
             cwd=project.root,
             # faulthandler: if it ever hangs, SIGABRT makes it print where each thread is.
             env={**os.environ, **env, "PYTHONFAULTHANDLER": "1"},
@@ -248,13 +272,13 @@ def assert_follow_shows_new_lines(project: StandinProject, env: dict[str, str]) 
         seen = _read_until(lines, "/_fake/flows", deadline=time.monotonic() + 20)
         assert any("/_fake/flows" in line for line in seen), seen
         assert _compose_logs_processes(project.root)  # what is checked below is there now
-        follower.send_signal(signal.SIGINT)  # what Ctrl-C sends kestra-init
+        follower.send_signal(ending)  # SIGINT: what Ctrl-C sends kestra-init
         try:
             follower.wait(timeout=20)
         except subprocess.TimeoutExpired:
             follower.send_signal(signal.SIGABRT)
             _, stderr = follower.communicate(timeout=20)
-            pytest.fail(f"`logs --follow` did not stop on Ctrl-C; its threads:\n{stderr}")
+            pytest.fail(f"`logs {flag}` did not stop on {ending.name}; its threads:\n{stderr}")
         assert follower.returncode == 130
         # Compose's own `logs --follow` ended with it (it used to run on, orphaned).
         assert _compose_logs_processes(project.root) == []
@@ -357,3 +381,76 @@ def test_up_says_when_a_running_stack_was_recreated_for_a_changed_env(
     assert json_data(changed.stdout, "up")["was_running"] is False
     again = cli("up", "--no-sync", "--json", cwd=project.root, env=project.env)
     assert json_data(again.stdout, "up")["was_running"] is True
+
+
+def test_up_in_a_codespace_waits_for_a_docker_daemon_that_starts_late(
+    standin_project: StandinProject, cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """docker-in-docker's dockerd answers seconds after postStartCommand starts `up`."""
+    project = standin_project
+    socket_path = tmp_path / "late" / "docker.sock"
+    socket_path.parent.mkdir()
+    env = {**project.env, **CODESPACE, "DOCKER_HOST": f"unix://{socket_path}"}
+    with LateSocket(socket_path, delay=3.0):
+        result = cli("up", "--no-sync", cwd=project.root, env=env)
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    assert "Waiting for Docker to start" in result.stderr
+    assert "Docker answered" in result.stderr
+    assert "Kestra /health UP" in result.stderr
+    assert project.containers()["kestra"]["state"] == "running"
+
+
+def test_up_with_a_broken_flow_names_it_in_the_headline(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    (project.root / "flows" / "broken.yml").write_text(
+        "id: broken\nnamespace: kitest.e2e\ntasks:\n  - id: t\n"
+    )
+    result = cli("up", cwd=project.root, env=project.env)
+    assert result.returncode == ExitCode.FINDINGS, result.stdout + result.stderr
+    assert_no_traceback(result)
+    headline = result.stdout.splitlines()[0]
+    assert headline == "Kestra is up; 1 flow file not loaded: flows/broken.yml", headline
+    assert "up and ready" not in result.stdout
+    assert set(project.fake_flows()) == {"hello_world", "python_outputs", "kestra_api"}
+
+
+def test_ctrl_c_during_up_says_what_runs_and_what_to_run_next(
+    standin_project: StandinProject, cli
+) -> None:  # type: ignore[no-untyped-def]
+    project = standin_project
+    project.override(kestra_args=["--startup-delay", "120"])  # Kestra never gets ready in time
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kestra_init", "up"],
+            cwd=project.root,
+            env={**os.environ, **project.env, "NO_COLOR": "1", "COLUMNS": "200"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a process group, as a terminal's Ctrl-C reaches
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if project.containers().get("kestra", {}).get("state") == "running":
+                break
+            time.sleep(0.5)
+        time.sleep(1)  # `up` now waits for /health
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+    assert process.returncode == ExitCode.INTERRUPTED, stderr
+    assert "Traceback" not in stderr
+    text = " ".join(stderr.split())
+    assert "`kestra-init up` was interrupted while starting the stack" in text
+    assert "Still running:" in text and "kestra" in text
+    assert "kestra-init down" in text and "kestra-init up" in text

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from kestra_init.errors import UsageError
+from kestra_init.project.checks import encryption_key_problem
 from kestra_init.project.credentials import password_problem
-from kestra_init.project.env_create import create_env_file
+from kestra_init.project.env_create import add_missing_secrets, create_env_file
 from kestra_init.project.envfile import read_env
 from tests.helpers import assert_owner_only
 
@@ -134,3 +135,46 @@ def test_a_rendered_project_gets_a_new_env_after_a_fresh_clone(
     assert list(second) == list(first)
     assert second["KESTRA_ADMIN_EMAIL"] == first["KESTRA_ADMIN_EMAIL"]
     assert second["KESTRA_ADMIN_PASSWORD"] != first["KESTRA_ADMIN_PASSWORD"]
+
+
+def test_the_encryption_key_is_generated_as_an_aes_256_key(root: Path) -> None:
+    (root / ".env.example").write_text(EXAMPLE + "KESTRA_ENCRYPTION_KEY=\n")
+    env = read_env(create_env_file(root))
+    assert len(base64.b64decode(env["KESTRA_ENCRYPTION_KEY"], validate=True)) == 32
+    other = tmp_env(root.parent / "other", EXAMPLE + "KESTRA_ENCRYPTION_KEY=\n")
+    assert other["KESTRA_ENCRYPTION_KEY"] != env["KESTRA_ENCRYPTION_KEY"]
+
+
+def tmp_env(folder: Path, example: str) -> dict[str, str]:
+    folder.mkdir()
+    (folder / ".env.example").write_text(example)
+    return read_env(create_env_file(folder))
+
+
+def test_an_older_env_gets_the_new_key_appended_and_keeps_every_byte(root: Path) -> None:
+    create_env_file(root)  # made before the example listed the key
+    before = (root / ".env").read_bytes()
+    (root / ".env.example").write_text(EXAMPLE + "KESTRA_ENCRYPTION_KEY=\n")
+    assert add_missing_secrets(root) == ["KESTRA_ENCRYPTION_KEY"]
+    after = (root / ".env").read_bytes()
+    assert after.startswith(before)
+    assert encryption_key_problem(read_env(root / ".env")["KESTRA_ENCRYPTION_KEY"]) is None
+    assert add_missing_secrets(root) == []  # once only
+    assert (root / ".env").read_bytes() == after
+    # A missing database password is never made up: it must match the volume.
+    assert "POSTGRES_PASSWORD" not in after.decode().split("kestra-init up")[-1]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "empty"),
+        ("not base64!", "not base64"),
+        (base64.b64encode(b"x" * 10).decode(), "10 bytes"),
+        (base64.b64encode(b"x" * 32).decode(), None),
+        (base64.b64encode(b"x" * 16).decode(), None),
+    ],
+)
+def test_an_unusable_encryption_key_is_named(value: str, problem: str | None) -> None:
+    found = encryption_key_problem(value)
+    assert (found is None) if problem is None else (found is not None and problem in found)

@@ -71,7 +71,8 @@ def test_postgres_18_refusing_an_old_data_mount_is_the_same_hint() -> None:
             "lookup registry-1.docker.io on 127.0.0.53:53: no such host",
             "network",
         ),
-        ("toomanyrequests: You have reached your pull rate limit.", "network"),
+        ("toomanyrequests: You have reached your pull rate limit.", "rate-limit"),
+        ("Error response from daemon: 429 Too Many Requests", "rate-limit"),
     ],
 )
 def test_image_pull_failures_say_whether_the_image_or_the_network_is_wrong(
@@ -81,11 +82,23 @@ def test_image_pull_failures_say_whether_the_image_or_the_network_is_wrong(
     assert hint is not None and hint.kind == kind
 
 
-def test_exit_137_or_the_oom_flag_means_memory() -> None:
-    for state in (details(exit_code=137), details(oom=True, exit_code=1)):
-        hint = classify_failure(service="kestra", details=state, logs=["starting"])
-        assert hint is not None and hint.kind == "oom"
-        assert "'kestra'" in hint.why and "memory" in hint.fix.lower()
+def test_exit_137_alone_means_killed_not_out_of_memory() -> None:
+    hint = classify_failure(service="kestra", details=details(exit_code=137), logs=["starting"])
+    assert hint is not None and hint.kind == "killed"
+    assert "'kestra'" in hint.why and "SIGKILL" in hint.why
+    assert "ran out of memory" not in hint.why
+
+
+def test_memory_is_named_on_the_oom_flag_or_an_out_of_memory_log() -> None:
+    flagged = classify_failure(service="kestra", details=details(oom=True, exit_code=137))
+    assert flagged is not None and flagged.kind == "oom" and "kernel" in flagged.why
+    logged = classify_failure(
+        service="kestra",
+        details=details(exit_code=137),
+        logs=["java.lang.OutOfMemoryError: Java heap space"],
+    )
+    assert logged is not None and logged.kind == "oom" and "log shows" in logged.why
+    assert "memory" in logged.fix.lower()
 
 
 def test_a_java_out_of_memory_error_in_the_logs_means_memory() -> None:

@@ -8,6 +8,7 @@ and `docker compose config` on every compose file.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import multiprocessing
@@ -159,12 +160,24 @@ def test_every_devcontainer_passes_the_dev_container_spec_schema(
         assert document["portsAttributes"][port]["label"] == "Kestra UI"
         assert document["portsAttributes"][port]["onAutoForward"] == "openBrowser"
         assert "ghcr.io/devcontainers/features/docker-in-docker:2" in document["features"]
-        # The install names the answer's spec (the kestra-init that made the project).
-        spec = yaml.safe_load((render.root / ".copier-answers.yml").read_text())[
-            "kestra_init_pip_spec"
-        ]
-        assert spec in json.dumps(document["postCreateCommand"])
-        assert "kestra_init up" in document["postStartCommand"]
+        # Prebuild-ready: the install, the image pull and the flows check run in a step
+        # a Codespaces prebuild runs (updateContentCommand); `up` only in the
+        # attendee's own session (postStartCommand); nothing in the steps between.
+        prebuild = document["updateContentCommand"]
+        assert prebuild[:2] == ["/bin/sh", "-c"]
+        assert 'pip install --user --upgrade "$0"' in prebuild[2]
+        saved = yaml.safe_load((render.root / ".copier-answers.yml").read_text())
+        assert prebuild[3] == saved["kestra_init_pip_spec"] and "kestra-init" in prebuild[3]
+        assert prebuild[2].endswith("python3 -m kestra_init prepare")
+        assert " up" not in prebuild[2]
+        assert document["postStartCommand"] == "python3 -m kestra_init up"
+        for step in ("onCreateCommand", "postCreateCommand", "postAttachCommand"):
+            assert step not in document, step
+        # The least machine that runs the stack: 2 cores (4 would double the quota used).
+        assert document["hostRequirements"]["cpus"] == 2
+        vscode = document["customizations"]["vscode"]
+        assert "kestra-io.kestra" in vscode["extensions"]
+        assert vscode["settings"]["kestra.api.url"] == f"http://localhost:{port}/api/v1"
         checked += 1
     assert checked == 64
 
@@ -208,16 +221,41 @@ def test_every_compose_file_passes_docker_compose_config(renders: list[Render]) 
             "password": env["KESTRA_ADMIN_PASSWORD"],
         }
         assert configuration["kestra"]["tutorial-flows"]["enabled"] is False
-        assert configuration["kestra"]["repository"]["type"] == render.answers["database"]
-        if render.answers["database"] == "postgres":
-            assert kestra["command"] == ["server", "standalone"]
+        database = render.answers["database"]
+        assert configuration["kestra"]["repository"]["type"] == database
+        assert configuration["kestra"]["queue"]["type"] == database
+        # Never `server local`: it overrides this configuration (random management port).
+        assert kestra["command"] == ["server", "standalone"]
+        # SECRET inputs need the key; Kestra base64-decodes it to an AES-256 key.
+        key = configuration["kestra"]["encryption"]["secret-key"]
+        assert key == env["KESTRA_ENCRYPTION_KEY"] and len(base64.b64decode(key)) == 32
+        # Compose waits longer than Kestra's own grace for running tasks.
+        grace = configuration["kestra"]["server"]["terminationGracePeriod"]
+        assert _seconds(grace) < _seconds(kestra["stop_grace_period"])
+        mounts = {v["target"]: v.get("source") for v in kestra["volumes"]}
+        assert "/app/storage" in mounts
+        if database == "postgres":
             assert kestra["depends_on"]["postgres"]["condition"] == "service_healthy"
             assert re.fullmatch(r"postgres:\d+", services["postgres"]["image"])
             assert configuration["datasources"]["postgres"]["password"] == env["POSTGRES_PASSWORD"]
         else:
-            assert kestra["command"] == ["server", "local"]
+            # Kestra's own H2 URL (LocalCommand), its folder on a named volume.
+            url = configuration["datasources"]["h2"]["url"]
+            assert url.startswith("jdbc:h2:file:/app/data/database;")
+            assert "LOCK_TIMEOUT=30000" in url and "DB_CLOSE_ON_EXIT=FALSE" in url
+            assert mounts["/app/data"] == "kestra-db"
         assert model["name"] == render.root.name.replace("p", "combo-", 1)
         assert model["networks"]["default"]["name"] == f"{model['name']}_default"
+
+
+def _seconds(duration: str | int | float) -> float:
+    """Seconds in a Compose or Micronaut duration: 30s, 1m30s, 45 (Compose's JSON: ns)."""
+    if isinstance(duration, (int, float)):
+        return duration / 1e9
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", duration)
+    assert parts, duration
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(number) * scale[unit] for number, unit in parts)
 
 
 def test_compose_without_env_stops_with_a_message_that_says_what_to_do(
@@ -255,20 +293,19 @@ def test_every_flow_parses_with_valid_ids_namespace_and_unique_task_ids(
             _assert_runner(document, render.answers["task_runner"], path)
 
 
-def test_every_flow_passes_the_offline_validator(renders: list[Render]) -> None:
-    # `kestra-init validate` runs in the generated CI workflow and before `up`
-    # loads the flows: a generated project must pass it (warnings about
-    # constructs Kestra 2.0 removes are expected: the flows target 1.x).
-    from kestra_init.flows.lint import validate_paths
+def test_every_fresh_project_passes_validate_strict(renders: list[Render]) -> None:
+    # `kestra-init validate` runs in the generated CI workflow and before `up` loads
+    # the flows; a CI that adopts --strict must be green on day one: no error, no
+    # warning, for the Kestra line the project pins (as `validate --strict` runs).
+    from kestra_init.commands.validate import validate_flows
 
     for render in renders:
         if not render.answers["example_flows"]:
             continue
-        result = validate_paths([render.root / "flows"])
-        assert result.errors == 0, [d.to_json() for d in result.diagnostics]
-        assert len(result.flow_documents) == len(render.answers["example_flows"])
-        rules = {d.rule for d in result.diagnostics}
-        assert rules <= {"removed-in-kestra-2"}, rules
+        report = validate_flows([], strict=True, project_dir=render.root)
+        diagnostics = [d.to_json() for d in report.result.diagnostics]
+        assert report.result.exit_code == 0 and diagnostics == [], (render.answers, diagnostics)
+        assert len(report.result.flow_documents) == len(render.answers["example_flows"])
 
 
 def test_hello_world_shows_what_its_description_promises(renders: list[Render]) -> None:
@@ -316,7 +353,11 @@ def test_secrets_live_in_env_only_with_mode_600(renders: list[Render]) -> None:
         assert_owner_only(env_path)
         env = read_env(env_path)
         assert password_problem(env["KESTRA_ADMIN_PASSWORD"]) is None
-        secrets = [env["KESTRA_ADMIN_PASSWORD"], env["SECRET_KESTRA_PASSWORD"]]
+        secrets = [
+            env["KESTRA_ADMIN_PASSWORD"],
+            env["SECRET_KESTRA_PASSWORD"],
+            env["KESTRA_ENCRYPTION_KEY"],
+        ]
         if render.answers["database"] == "postgres":
             secrets.append(env["POSTGRES_PASSWORD"])
         for path in render.root.rglob("*"):
@@ -326,6 +367,7 @@ def test_secrets_live_in_env_only_with_mode_600(renders: list[Render]) -> None:
         example = read_env(render.root / ".env.example")
         assert example["KESTRA_ADMIN_PASSWORD"] == ""
         assert example["SECRET_KESTRA_PASSWORD"] == ""
+        assert example["KESTRA_ENCRYPTION_KEY"] == ""
         answers = yaml.safe_load((render.root / ".copier-answers.yml").read_text())
         assert "admin_password" not in answers
         assert ".env" in (render.root / ".gitignore").read_text().splitlines()

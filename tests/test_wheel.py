@@ -150,8 +150,13 @@ def _installs(project: Path) -> dict[str, str]:
     hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     readme = (project / "README.md").read_text()
     (readme_line,) = [line for line in readme.splitlines() if "pip install" in line]
+    (devcontainer_install,) = [
+        command[-1]
+        for command in devcontainer.values()
+        if isinstance(command, list) and "pip install" in " ".join(map(str, command))
+    ]
     return {
-        "devcontainer": devcontainer["postCreateCommand"][-1],
+        "devcontainer": devcontainer_install,
         "ci": install["env"]["KESTRA_INIT_SPEC"],
         "pre-commit": hooks["repos"][0]["hooks"][0]["additional_dependencies"][0],
         "readme": shlex.split(readme_line.split("#", 1)[0])[-1],

@@ -104,6 +104,19 @@ ComposeFileOption = Annotated[
 ]
 
 
+# `logs` keeps -f for --follow, as `docker compose logs -f` does.
+LogsComposeFileOption = Annotated[
+    Optional[list[Path]],  # noqa: UP045
+    typer.Option(
+        "--compose-file",
+        metavar="FILE",
+        help="Compose file to use instead of the project's (repeatable; COMPOSE_FILE is "
+        "honoured too).",
+        show_default=False,
+    ),
+]
+
+
 class ConflictStyle(str, Enum):
     inline = "inline"
     rej = "rej"

@@ -22,8 +22,12 @@ from kestra_init.flows.lint import validate_paths
 from kestra_init.flows.rules.networking import DOCKER_RUNNER_HOST_GATEWAY, DOCKER_RUNNER_LOCALHOST
 from kestra_init.project import Project, find_project
 from kestra_init.project.checks import check_env_file, check_flow_secrets
+from kestra_init.services.report_facts import ReportFacts, add_project_facts, machine_facts
+from kestra_init.services.running_checks import KEYS as RUNNING_KEYS
+from kestra_init.services.running_checks import TITLES, RunningStack, running_checks
 from kestra_init.stack import checks
 from kestra_init.stack.compose import Stack, resolve_settings
+from kestra_init.stack.model import ServiceState, StackConfig
 
 
 @dataclass(frozen=True)
@@ -31,17 +35,21 @@ class DoctorResult:
     project_root: Path | None
     in_codespace: bool
     checks: list[CheckResult]
+    facts: ReportFacts | None = None  # with --report: versions, machine, failing logs
 
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.FINDINGS if any(c.failed for c in self.checks) else ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "project": str(self.project_root) if self.project_root else None,
             "in_codespace": self.in_codespace,
             "checks": [check.to_json() for check in self.checks],
         }
+        if self.facts is not None:
+            data["report"] = self.facts.to_json()
+        return data
 
 
 def doctor(
@@ -49,7 +57,9 @@ def doctor(
     start: Path | None = None,
     compose_files: Sequence[Path] = (),
     environ: Mapping[str, str] | None = None,
+    report: bool = False,
 ) -> DoctorResult:
+    """Every check; with ``report``, the facts a `--report` adds (versions, machine, logs)."""
     env = os.environ if environ is None else environ
     results: list[CheckResult] = []
     cli = checks.check_docker_cli()
@@ -78,31 +88,47 @@ def doctor(
                 "not inside a kestra-init project: only the machine is checked",
             )
         )
-        results.append(checks.check_memory(info, "postgres"))
-        return DoctorResult(None, codespace, results)
+        results.append(checks.check_memory(info, "postgres", codespace=codespace))
+        facts = machine_facts(info, env) if report else None
+        return DoctorResult(None, codespace, results, facts)
 
     results.append(check_env_file(project))
     results.append(check_flow_secrets(project))
     docker_ok = not any(r.failed for r in results if r.key.startswith("docker-"))
+    stack: _Stack | None = None
     if project.env_path.is_file():
-        results.extend(_stack_checks(project, compose_files, docker_ok))
+        stack_results, stack = _stack_checks(project, compose_files, docker_ok)
+        results.extend(stack_results)
     else:  # the compose file reads .env: without it Compose only repeats that it is missing
         results.append(skipped("compose-config", "Compose files valid", "needs .env"))
         results.append(skipped("ports", "Ports free", "needs .env"))
-    results.append(checks.check_memory(info, project.database))
+    results.append(checks.check_memory(info, project.database, codespace=codespace))
     results.append(_flows_check(project))
-    return DoctorResult(project.root, codespace, results)
+    facts = None
+    if report:
+        facts = machine_facts(info, env)
+        found = stack or _Stack(None, None, {})
+        add_project_facts(facts, project, results, found.stack, found.config, found.states)
+    return DoctorResult(project.root, codespace, results, facts)
+
+
+@dataclass(frozen=True)
+class _Stack:
+    stack: Stack | None
+    config: StackConfig | None
+    states: Mapping[str, ServiceState]
 
 
 def _stack_checks(
     project: Project, compose_files: Sequence[Path], docker_ok: bool
-) -> list[CheckResult]:
+) -> tuple[list[CheckResult], _Stack | None]:
     title_config, title_ports = "Compose files valid", "Ports free"
     if not docker_ok:
         return [
             skipped("compose-config", title_config, "needs Docker"),
             skipped("ports", title_ports, "needs Docker"),
-        ]
+            *(skipped(key, TITLES[key], "needs Docker") for key in RUNNING_KEYS),
+        ], None
     try:
         stack = Stack(resolve_settings(project, compose_files))
         config = stack.config()
@@ -111,13 +137,15 @@ def _stack_checks(
         return [
             failed_check("compose-config", title_config, error),
             skipped("ports", title_ports, "needs a valid compose configuration"),
-        ]
+        ], None
     files = ", ".join(path.name for path in stack.settings.files)
     return [
         passed("compose-config", title_config, f"{files} (project '{config.name}')"),
         checks.check_stack_name(config.name, project.root, states),
         checks.check_ports(config, states),
-    ]
+        # Everything above can pass while Kestra refuses every call: ask it.
+        *running_checks(RunningStack(project, config, states)),
+    ], _Stack(stack, config, states)
 
 
 def _flows_check(project: Project) -> CheckResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,14 @@ from kestra_init.errors import UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.project import require_project
 from kestra_init.stack.compose import open_stack
+
+# What `docker logs --since` takes: a Go duration (10m, 1h30m, 2.5h), a Unix time, or
+# an RFC 3339 date or time (github.com/docker/docker api/types/time/timestamp.go).
+SINCE_RE = re.compile(
+    r"^(?:(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h))+"
+    r"|\d+(?:\.\d+)?"
+    r"|\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)$"
+)
 
 
 @dataclass
@@ -35,6 +44,7 @@ def logs(
     compose_files: Sequence[Path] = (),
     follow: bool = False,
     tail: int | None = None,
+    since: str | None = None,
 ) -> LogsResult:
     """Log lines as Compose gives them (prefixed by container when several services).
 
@@ -45,6 +55,13 @@ def logs(
             f"--tail {tail} is not a number of lines",
             "It counts lines from the end of each service's log.",
             "Give 0 or more, e.g. --tail 100",
+        )
+    if since is not None and not SINCE_RE.match(since):
+        raise UsageError(
+            f"--since {since!r} is not a time Docker understands",
+            "It is a duration back from now or a point in time.",
+            "Give e.g. --since 10m, --since 1h30m, --since 2026-12-01 or "
+            "--since 2026-12-01T09:00:00Z",
         )
     project = require_project(start)
     stack = open_stack(project, compose_files)
@@ -65,5 +82,5 @@ def logs(
             "(and their logs).",
             "Start it with `kestra-init up`, then run `kestra-init logs` again",
         )
-    lines = stack.follow_logs([service] if service else [], follow=follow, tail=tail)
+    lines = stack.follow_logs([service] if service else [], follow=follow, tail=tail, since=since)
     return LogsResult(services=[service] if service else list(services), lines=lines)

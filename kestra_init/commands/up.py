@@ -13,13 +13,11 @@ command with a non-zero code, the failing service's last 50 log lines and a hint
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from kestra_init.check_result import CheckResult, Status
+from kestra_init.check_result import CheckResult
 from kestra_init.errors import KestraInitError, UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.diagnostics import Diagnostic, Severity
@@ -27,39 +25,33 @@ from kestra_init.flows.lint_context import context_for_project
 from kestra_init.kestra.connection import Connection
 from kestra_init.kestra.models import ExecutionState
 from kestra_init.project import Project, require_project
-from kestra_init.project.checks import check_env_file, check_flow_secrets
-from kestra_init.project.env_create import create_env_file
 from kestra_init.services.follow import RunResult, RunUpdate, start_and_follow
 from kestra_init.services.local_flows import FlowSet, read_flow_set
+from kestra_init.services.stack_start import (
+    Checked,
+    Progress,
+    Started,
+    StartOptions,
+    in_background,
+    interrupted,
+    preflight,
+    pull_missing_images,
+    start_and_wait,
+)
 from kestra_init.services.sync.pipeline import SyncOptions, sync_flows
 from kestra_init.services.sync.plan import Action
 from kestra_init.services.sync.results import Outcome, SyncProgress, SyncResult, SyncStage
-from kestra_init.stack import checks
-from kestra_init.stack.compose import Stack, resolve_settings
-from kestra_init.stack.events import PullLine, StepLine
-from kestra_init.stack.failures import timed_out
-from kestra_init.stack.local import local_connection
-from kestra_init.stack.model import ServiceState, StackConfig
-from kestra_init.stack.readiness import (
-    BackgroundJob,
-    StageEvent,
-    StageResult,
-    StageStatus,
-    StageTimeout,
-    run_stages,
-)
-from kestra_init.stack.stages import StackWatch, stage_service, up_stages
+from kestra_init.stack.events import StepLine
+from kestra_init.stack.model import ServiceState
+from kestra_init.stack.readiness import StageEvent, StageResult, StageStatus
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from kestra_init.kestra.client import KestraClient
 
-T = TypeVar("T")
 DEFAULT_TIMEOUT = 300.0
 SMOKE_FLOW_ID = "hello_world"
-
-Progress = Callable[[Any], None]  # receives CheckResult, StageEvent, PullLine, StepLine
 
 
 @dataclass(frozen=True)
@@ -69,6 +61,7 @@ class UpOptions:
     sync: bool = True
     pull: bool = False
     smoke: bool = False
+    docker_wait: float | None = None  # None: 120 s in a dev container, else no wait
 
 
 @dataclass
@@ -148,149 +141,39 @@ def up(
     project = require_project(start)
     # What the later steps import (httpx, the validator, sync) loads meanwhile:
     # the first steps mostly wait for Docker's answers.
-    _in_background(_preload)
+    in_background(_preload)
 
-    checked = _preflight(project, options, report)
-    _pull_missing_images(checked, options, report)
-    # The offline validation needs no server: it runs while the stack starts.
-    validation = _validate_in_background(checked.project)
-    started = _start_and_wait(checked, options, report)
-    result = _summary(checked, started)
-    from kestra_init.kestra.client import KestraClient  # loaded by _preload by now
+    start_options = StartOptions(
+        options.compose_files, options.timeout, options.pull, options.docker_wait
+    )
+    checked: Checked | None = None
+    phase = "checking the machine"
+    try:
+        checked = preflight(project, start_options, report)
+        phase = "pulling images"
+        pull_missing_images(checked, start_options, report)
+        # The offline validation needs no server: it runs while the stack starts.
+        validation = _validate_in_background(checked.project)
+        phase = "starting the stack"
+        started = start_and_wait(checked, start_options, report)
+        result = _summary(checked, started)
+        from kestra_init.kestra.client import KestraClient  # loaded by _preload by now
 
-    flow_set = validation.result()
-    with KestraClient(started.connection) as client:
-        _load_flows(checked.project, client, result, options, report, flow_set)
-        if options.smoke:
-            result.smoke = _smoke(
-                checked.project, flow_set, client, started.connection, options.timeout, report
-            )
+        phase = "loading the flows"
+        flow_set = validation.result()
+        with KestraClient(started.connection) as client:
+            _load_flows(checked.project, client, result, options, report, flow_set)
+            if options.smoke:
+                phase = "running the smoke test"
+                result.smoke = _smoke(
+                    checked.project, flow_set, client, started.connection, options.timeout, report
+                )
+    except KeyboardInterrupt:
+        raise interrupted(checked.stack if checked else None, phase) from None
     return result
 
 
-@dataclass
-class _Checked:
-    """What the preflight step found: the machine and the project are fit to start."""
-
-    project: Project
-    stack: Stack
-    config: StackConfig
-    env_created: bool
-    was_running: bool  # every service of the stack already runs
-    warnings: list[CheckResult]
-
-
-@dataclass
-class _Started:
-    """What the start-and-wait step leaves: a Kestra that answers an authenticated call."""
-
-    connection: Connection
-    stages: list[StageResult]
-    services: list[ServiceState]
-    restarted: bool  # Compose (re)created or started something
-
-
-def _preflight(project: Project, options: UpOptions, report: Progress) -> _Checked:
-    """The machine, the project's .env and compose files, the stack name and the ports.
-
-    Each failure stops here with its fix, in this order. `docker info` (the slowest)
-    runs in a thread meanwhile: reading .env and `compose config` need no engine.
-    """
-
-    _must_pass(checks.check_docker_cli(), report)
-    daemon_check = _in_background(checks.check_daemon)
-
-    # The .env is made on a fresh clone, then checked against Kestra's rules.
-    env_created = False
-    env_error: KestraInitError | None = None
-    try:
-        if not project.env_path.exists():
-            create_env_file(project.root)
-            project = Project(project.root)
-            env_created = True
-        env_check = check_env_file(project)
-        stack = Stack(resolve_settings(project, options.compose_files))
-        config = stack.config() if not env_check.failed else None
-    except KestraInitError as error:
-        env_error = error
-    daemon, info = daemon_check.result()
-    _must_pass(daemon, report)
-    _must_pass(checks.check_compose(info), report)
-    if env_error is not None:
-        raise env_error
-    if env_created:
-        report(StepLine(".env created from .env.example with fresh secrets"))
-    _must_pass(env_check, report)
-    assert config is not None
-
-    # What already runs (this folder's stack, not a namesake's); the ports it needs.
-    states = stack.states()
-    owner = checks.check_stack_name(config.name, project.root, states)
-    if owner.failed:
-        _must_pass(owner, report)
-    _must_pass(checks.check_ports(config, states), report)
-    warnings: list[CheckResult] = []
-    for advice in (checks.check_memory(info, project.database), check_flow_secrets(project)):
-        report(advice)
-        if advice.status is Status.WARNING:
-            warnings.append(advice)
-    was_running = bool(config.services) and all(
-        name in states and states[name].running for name in config.services
-    )
-    return _Checked(project, stack, config, env_created, was_running, warnings)
-
-
-def _pull_missing_images(checked: _Checked, options: UpOptions, report: Progress) -> None:
-    """Images are pulled before the start, with progress: a first run shows what it waits for."""
-
-    def on_line(line: str) -> None:
-        report(PullLine(line))
-
-    if options.pull:
-        checked.stack.pull(on_line=on_line)
-    elif not checked.was_running:
-        missing = checked.stack.missing_images()
-        if missing:
-            services = [n for n, image in checked.config.images.items() if image in missing]
-            checked.stack.pull(services, on_line)
-
-
-def _start_and_wait(checked: _Checked, options: UpOptions, report: Progress) -> _Started:
-    """`compose up -d` (a no-op for what already runs unchanged) while the stages poll."""
-
-    stack, config = checked.stack, checked.config
-    restarted: list[bool] = []  # what converge says: did it (re)create anything?
-    job = BackgroundJob(
-        lambda on_line: restarted.append(stack.converge(on_line, running=checked.was_running))
-    ).start()
-    connection = local_connection(checked.project, config)
-    # httpx is imported here, once `compose up` runs: _preload has loaded it meanwhile.
-    from kestra_init.kestra.client import KestraClient
-
-    def sleep(seconds: float) -> None:
-        # Wake as soon as `compose up` ends rather than at the next poll.
-        if job.finished.is_set():
-            time.sleep(seconds)
-        else:
-            job.finished.wait(seconds)
-
-    with KestraClient(connection, timeout=3.0, connect_timeout=1.0, retries=0) as probe_client:
-        watch = StackWatch(stack, config, job, probe_client, connection)
-        try:
-            stages = run_stages(
-                up_stages(watch, timeout=options.timeout),
-                timeout=options.timeout,
-                progress=report,
-                sleep=sleep,
-            )
-        except StageTimeout as error:
-            raise timed_out(stack, stage_service(error.stage.key, config), error) from None
-    job.join()
-    job.raise_error()
-    return _Started(connection, stages, list(watch.states().values()), any(restarted))
-
-
-def _summary(checked: _Checked, started: _Started) -> UpResult:
+def _summary(checked: Checked, started: Started) -> UpResult:
     """The result so far: where Kestra is, how to log in, what runs."""
     project = checked.project
     return UpResult(
@@ -307,12 +190,6 @@ def _summary(checked: _Checked, started: _Started) -> UpResult:
         stages=started.stages,
         warnings=checked.warnings,
     )
-
-
-def _must_pass(result: CheckResult, report: Progress) -> None:
-    report(result)
-    if result.failed and result.error is not None:
-        raise result.error
 
 
 def _load_flows(
@@ -400,15 +277,6 @@ def _sync_summary(sync: SyncResult) -> str:
     return text
 
 
-def _in_background(function: Callable[[], T]) -> Future[T]:
-    """Run ``function`` in a thread; its result (or error) comes from ``.result()``."""
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kestra-init")
-    future = pool.submit(function)
-    pool.shutdown(wait=False)  # the submitted work still runs to its end
-    return future
-
-
 def _preload() -> None:
     # The two heaviest imports of the later steps: httpx (0.1 s) and the validator's
     # rules, loaded in a thread while the first steps wait for Docker's answers.
@@ -426,7 +294,7 @@ def _validate_in_background(project: Project) -> Future[FlowSet | None]:
         flow_set.parse_all(checks=True, context=context_for_project(project.root))
         return flow_set
 
-    return _in_background(validate)
+    return in_background(validate)
 
 
 def _smoke(

@@ -7,10 +7,12 @@ error, so ``--json`` output can be piped without noise.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from functools import cache
 
 from rich.console import Console
+from rich.text import Text
 
 
 class _Console(Console):
@@ -35,3 +37,33 @@ def print_json(data: object) -> None:
     """Write ``data`` as JSON on standard output, plain (no colour, no wrapping)."""
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def print_wrapped(console: Console, text: Text | str, *, indent: int = 0) -> None:
+    """Print prose wrapped at spaces to the console's width, never inside a word.
+
+    Rich either folds a long word (a path cut in two) or crops the line; here a
+    word longer than the width (a path, a URL) gets a line of its own, whole,
+    which a terminal may wrap but a log keeps as it is.
+    """
+    body = Text(text) if isinstance(text, str) else text
+    width = max(20, console.width - indent)
+    pad = " " * indent
+    for paragraph in body.split("\n"):
+        plain = paragraph.plain
+        starts = [match.start() for match in re.finditer(r"\S+", plain)]
+        ends = [match.end() for match in re.finditer(r"\S+", plain)]
+        if not starts:
+            console.print(pad, soft_wrap=True)
+            continue
+        line_start = starts[0]
+        cuts: list[tuple[int, int]] = []
+        line_end = ends[0]
+        for start, end in zip(starts[1:], ends[1:], strict=True):
+            if end - line_start > width:
+                cuts.append((line_start, line_end))
+                line_start = start
+            line_end = end
+        cuts.append((line_start, line_end))
+        for start, end in cuts:
+            console.print(Text(pad) + paragraph[start:end], soft_wrap=True)

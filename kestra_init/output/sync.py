@@ -14,7 +14,7 @@ from rich.prompt import Confirm
 from rich.text import Text
 
 from kestra_init.errors import UsageError
-from kestra_init.output.console import err, out
+from kestra_init.output.console import err, out, print_wrapped
 from kestra_init.output.diagnostics import diagnostic_line, shown_path
 from kestra_init.output.tables import Column, print_table
 from kestra_init.services.sync.plan import Action, PlanEntry
@@ -175,12 +175,12 @@ def render_text(result: SyncResult) -> None:
         console.print(Text("Not synced (fix these files):", style="bold red"))
         for problem in result.problems:
             where = shown_path(problem.path, cwd) + (f":{problem.line}" if problem.line else "")
-            console.print(Text(f"  {where} {problem.message}"), soft_wrap=True)
+            print_wrapped(console, Text(f"{where} {problem.message}"), indent=2)
     if result.dry_run:
         _render_diffs(console, result)
     if result.prune_disabled:
-        console.print(Text(result.prune_disabled + ".", style="bold red"), soft_wrap=True)
-    console.print(_summary(result), soft_wrap=True)
+        print_wrapped(console, Text(result.prune_disabled + ".", style="bold red"))
+    print_wrapped(console, _summary(result))
 
 
 def _render_flows(console: Console, result: SyncResult, cwd: Path) -> None:

@@ -22,6 +22,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from kestra_init.output.console import print_wrapped
+
 # Below this many columns left for the message, a table is not worth it.
 _MIN_MESSAGE_WIDTH = 24
 _GAP = 2  # spaces between columns
@@ -74,7 +76,18 @@ def _fits(width: int, columns: Sequence[Column], rows: list[list[Text]]) -> bool
     if not wrapping:
         return fixed + gaps <= width
     room = width - fixed - gaps
-    return room >= min(_MIN_MESSAGE_WIDTH, max(wrapping))
+    # The message wraps at spaces; a word longer than its room would be cut in two.
+    longest_word = max(
+        (
+            len(word)
+            for row in rows
+            for cell, column in zip(row, columns, strict=True)
+            if column.wraps
+            for word in cell.plain.split()
+        ),
+        default=0,
+    )
+    return room >= max(min(_MIN_MESSAGE_WIDTH, max(wrapping)), longest_word)
 
 
 def _print_grid(
@@ -92,7 +105,8 @@ def _print_grid(
     )
     for column in columns:
         if column.wraps:
-            table.add_column(column.header, overflow="ignore", ratio=1)
+            # fold: wrapped at spaces; _fits made sure no word is longer than the room.
+            table.add_column(column.header, overflow="fold", ratio=1)
         else:
             table.add_column(column.header, no_wrap=True, overflow="ignore")
     for row in rows:
@@ -117,8 +131,14 @@ def _print_blocks(
         for column, cell in zip(columns, row, strict=True):
             if not cell.plain or not (column.label or column.wraps):
                 continue
-            line = Text("  ")
-            if column.label:
-                line.append(f"{column.label}: ", style="dim")
-            line.append_text(cell)
-            console.print(line, soft_wrap=True)
+            # Each line of a cell on its own indented line, so a block stays a block;
+            # a message wraps at spaces, a labelled value (a path) stays on its line.
+            for index, part in enumerate(cell.split("\n")):
+                line = Text()
+                if column.label and index == 0:
+                    line.append(f"{column.label}: ", style="dim")
+                line.append_text(part)
+                if column.wraps:
+                    print_wrapped(console, line, indent=2)
+                else:
+                    console.print(Text("  ") + line, soft_wrap=True)

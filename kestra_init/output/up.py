@@ -17,6 +17,7 @@ from kestra_init.kestra.models import ExecutionState
 from kestra_init.output import sync as sync_output
 from kestra_init.output.console import out
 from kestra_init.output.up_progress import UpProgress
+from kestra_init.services.sync.results import Outcome
 
 
 def progress() -> UpProgress:
@@ -26,12 +27,7 @@ def progress() -> UpProgress:
 
 def render_text(result: UpResult) -> None:
     console = out()
-    if result.was_running:
-        console.print(
-            "[bold green]Kestra is up[/bold green] (it was already running: nothing restarted)"
-        )
-    else:
-        console.print("[bold green]Kestra is up and ready[/bold green]")
+    console.print(headline(result), soft_wrap=True)
     console.print(f"  UI        {result.ui_url}", soft_wrap=True)
     if result.login_email:
         console.print(f"  Login     {escape(result.login_email)}")
@@ -83,6 +79,53 @@ def render_text(result: UpResult) -> None:
         console.print(
             "\nNext: `kestra-init open` · `kestra-init status` · `kestra-init logs kestra`"
         )
+    else:
+        console.print(f"\n{escape(headline_problems(result))}", soft_wrap=True)
+
+
+def headline(result: UpResult) -> str:
+    """The first line: Kestra's state and, when something did not work, what did not.
+
+    A stack that runs with a flow left out is not "up and ready": the failure
+    belongs in the line everybody reads, not only in the last lines.
+    """
+    problems = headline_problems(result)
+    if problems:
+        return f"[bold yellow]Kestra is up[/bold yellow]; {escape(problems)}"
+    if result.was_running:
+        return "[bold green]Kestra is up[/bold green] (it was already running: nothing restarted)"
+    return "[bold green]Kestra is up and ready[/bold green]"
+
+
+def headline_problems(result: UpResult) -> str:
+    """What did not work, in one clause ('' when everything did)."""
+    parts: list[str] = []
+    if result.not_loaded:
+        files = [_relative(path, result.project_root) for path in result.not_loaded]
+        parts.append(f"{_count(len(files), 'flow file')} not loaded: {_some(files)}")
+    if result.sync is not None:
+        refused = [
+            f"{flow.namespace}.{flow.id}"
+            for flow in result.sync.flows
+            if flow.outcome is Outcome.FAILED
+        ]
+        if refused:
+            parts.append(f"{_count(len(refused), 'flow')} refused by Kestra: {_some(refused)}")
+        if result.sync.error is not None:
+            parts.append(f"loading stopped: {result.sync.error.what}")
+    if result.smoke is not None and result.smoke.execution.state is not ExecutionState.SUCCESS:
+        parts.append(f"the smoke test ended {result.smoke.execution.state.value}")
+    return "; ".join(parts)
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
 
 
 def _relative(path: Path | str, root: Path) -> str:

@@ -111,6 +111,9 @@ def env_problems(env: Mapping[str, str], database: str) -> list[str]:
         problems.append(f"{proj.ENV_ADMIN_PASSWORD}: {reason}")
     if database == "postgres" and not env.get(proj.ENV_POSTGRES_PASSWORD):
         problems.append(f"{proj.ENV_POSTGRES_PASSWORD} is missing")
+    key_problem = encryption_key_problem(env.get(proj.ENV_ENCRYPTION_KEY))
+    if key_problem:
+        problems.append(f"{proj.ENV_ENCRYPTION_KEY}: {key_problem}")
     ports: dict[str, int] = {}
     for key in (proj.ENV_PORT, proj.ENV_MANAGEMENT_PORT):
         raw = env.get(key)
@@ -123,3 +126,23 @@ def env_problems(env: Mapping[str, str], database: str) -> list[str]:
     if len(ports) == 2 and len(set(ports.values())) == 1:
         problems.append(f"{proj.ENV_PORT} and {proj.ENV_MANAGEMENT_PORT} are the same port")
     return problems
+
+
+def encryption_key_problem(value: str | None) -> str | None:
+    """Why Kestra could not use this encryption key, or None (also when it is not set).
+
+    Kestra 1.3 base64-decodes ``kestra.encryption.secret-key`` into an AES key
+    (core/.../encryption/EncryptionService.java), so it must decode to 16, 24 or
+    32 bytes. Not set is fine for a project whose compose file does not use it.
+    """
+    if value is None:
+        return None
+    if not value:
+        return "it is empty (make one with `openssl rand -base64 32`)"
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        return "it is not base64 (make one with `openssl rand -base64 32`)"
+    if len(raw) not in (16, 24, 32):
+        return f"it decodes to {len(raw)} bytes; an AES key has 16, 24 or 32"
+    return None

@@ -17,6 +17,7 @@ from kestra_init.errors import EnvironmentProblem, UsageError
 from kestra_init.project import (
     ENV_ADMIN_EMAIL,
     ENV_ADMIN_PASSWORD,
+    ENV_ENCRYPTION_KEY,
     ENV_EXAMPLE_FILE,
     ENV_FILE,
     ENV_POSTGRES_PASSWORD,
@@ -87,6 +88,9 @@ def create_env_file(
     values[ENV_ADMIN_PASSWORD] = password
     if ENV_POSTGRES_PASSWORD in values:
         values[ENV_POSTGRES_PASSWORD] = _database_password()
+    for key, make in GENERATED.items():
+        if key in values and not values[key]:
+            values[key] = make()
     values[ENV_SECRET_USERNAME] = _base64(email)
     values[ENV_SECRET_PASSWORD] = _base64(password)
     try:
@@ -100,10 +104,51 @@ def create_env_file(
     return env_path
 
 
+def add_missing_secrets(root: Path) -> list[str]:
+    """Append to ``root/.env`` the generated secrets its ``.env.example`` lists and it lacks.
+
+    A project made by an older kestra-init, then updated, gets new variables in
+    .env.example (the encryption key) that its existing .env does not have, and
+    Compose would refuse to start. Only values that are safe to make up are
+    added: a new PostgreSQL password would not match the database volume. The
+    file's existing text is kept byte for byte; new lines go at its end.
+    Returns the names added.
+    """
+    env_path = root / ENV_FILE
+    example = read_env(root / ENV_EXAMPLE_FILE)
+    current = read_env(env_path)
+    missing = [key for key in GENERATED if key in example and not current.get(key)]
+    if not missing:
+        return []
+    try:
+        text = env_path.read_text(encoding="utf-8")
+        lines = [f"{key}={GENERATED[key]()}" for key in missing]
+        separator = "" if not text or text.endswith("\n") else "\n"
+        added = "# Added by kestra-init up (listed in .env.example, missing here)\n"
+        with env_path.open("a", encoding="utf-8") as handle:
+            handle.write(separator + added + "\n".join(lines) + "\n")
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"Cannot add {', '.join(missing)} to {env_path}",
+            error.strerror or str(error),
+            f"add {missing[0]}=$(openssl rand -base64 32) to it by hand, or make it writable",
+        ) from error
+    return missing
+
+
+def encryption_key() -> str:
+    """32 random bytes in base64: an AES-256 key, as Kestra's EncryptionService decodes it."""
+    return base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
 def _database_password(length: int = 32) -> str:
     # Letters and digits only: it travels through .env, Compose and a JDBC config.
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+# Secrets kestra-init makes when .env.example lists them empty.
+GENERATED = {ENV_ENCRYPTION_KEY: encryption_key}
 
 
 def _base64(text: str) -> str:

@@ -81,21 +81,36 @@ def check_compose(info: EngineInfo | None = None) -> CheckResult:
     return passed("docker-compose", title, f"Compose {engine.format_version(version)}")
 
 
-def check_memory(info: EngineInfo | None, database: str) -> CheckResult:
+def check_memory(
+    info: EngineInfo | None, database: str, *, heap: str | None = None, codespace: bool = False
+) -> CheckResult:
+    """Docker's memory against what the stack needs; ``heap``: the JVM options `up` chose."""
     title = "Memory for the stack"
     if info is None or info.mem_total <= 0:
         return skipped("memory", title, "the engine did not say how much memory it has")
     needed = MEMORY_NEEDED.get(database, MEMORY_NEEDED["postgres"])
     have = info.mem_total / GIB
+    heap_note = f"; Kestra's heap {heap.removeprefix('-Xmx')}" if heap else ""
     if info.mem_total < needed:
+        bigger = (
+            "Pick a bigger machine type for the codespace (Codespaces: Change machine type; "
+            "2-core has 8 GB)"
+            if codespace
+            else "Give Docker more memory (Docker Desktop: Settings > Resources)"
+        )
+        lighter = (
+            ""
+            if database == "h2"
+            else ", or make the project with `--data database=h2`, one lighter container"
+        )
         return warning(
             "memory",
             title,
-            f"Docker has {have:.1f} GB; Kestra with {database} needs about {needed // GIB} GB",
-            "Give Docker more memory (Docker Desktop: Settings > Resources), or use "
-            "`--data database=h2` for a lighter single-container stack",
+            f"Docker has {have:.1f} GB; Kestra with {database} needs about {needed // GIB} GB"
+            f"{heap_note}",
+            f"{bigger}{lighter}",
         )
-    return passed("memory", title, f"Docker has {have:.1f} GB")
+    return passed("memory", title, f"Docker has {have:.1f} GB{heap_note}")
 
 
 # The compose project name ----------------------------------------------------------------

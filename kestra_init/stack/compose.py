@@ -197,7 +197,12 @@ class Stack:
         return [strip_ansi(line) for line in text.splitlines()[-lines:]]
 
     def follow_logs(
-        self, services: Sequence[str], *, follow: bool, tail: int | None
+        self,
+        services: Sequence[str],
+        *,
+        follow: bool,
+        tail: int | None,
+        since: str | None = None,
     ) -> Iterator[str]:
         """Log lines of ``services`` (all when empty) prefixed by service, as they come.
 
@@ -208,6 +213,8 @@ class Stack:
         args = ["logs", "--no-color"]
         if tail is not None:
             args += ["--tail", str(tail)]
+        if since is not None:
+            args += ["--since", since]
         if follow:
             args.append("--follow")
         args += list(services)

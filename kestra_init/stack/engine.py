@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 
 from kestra_init.errors import EnvironmentProblem
+from kestra_init.stack import docker_wait
 
 # Why 2.17: it is the release python-on-whales' compose support is written
 # against (`up --wait`, `ps`/`config` JSON), and older 2.x releases are
@@ -58,10 +59,7 @@ def daemon_unreachable_error(output: str) -> EnvironmentProblem:
         why = (
             f"Nothing answered {where}: the daemon is not running, or DOCKER_HOST points elsewhere."
         )
-        fix = (
-            "Start Docker Desktop (macOS, Windows) or the service (`sudo systemctl start docker` "
-            "on Linux); if DOCKER_HOST is set, check it or unset it. Then run the command again"
-        )
+        fix = docker_wait.start_fix()
     first = next((line for line in output.splitlines() if line.strip()), "")
     return EnvironmentProblem(
         "The Docker daemon is not reachable",

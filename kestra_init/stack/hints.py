@@ -89,8 +89,16 @@ def classify_failure(
     """
     log_text = "\n".join(logs)
     code = exit_code or (details.exit_code if details is not None else 0)
-    if code == EXIT_KILLED or (details is not None and details.oom_killed):
-        return _oom_hint(service, code)
+    flagged = details is not None and details.oom_killed
+    if code == EXIT_KILLED or flagged:
+        # 137 is any SIGKILL (docker kill, a stop past its grace period, the daemon
+        # restarting, the kernel's OOM killer). Memory is named only on evidence: the
+        # kernel's verdict as Docker records it, or the JVM's own OutOfMemoryError.
+        if flagged:
+            return _oom_hint(service, code, "Docker recorded the kernel's out-of-memory kill")
+        if _oom_text_rule(log_text):
+            return _oom_hint(service, code, "its log shows it ran out of memory")
+        return _killed_hint(service, code)
     return classify_text(compose_output) or classify_text(log_text)
 
 
@@ -114,12 +122,30 @@ def auth_setup_hint(email: str | None) -> Hint:
     )
 
 
-def _oom_hint(service: str | None, exit_code: int) -> Hint:
-    code = f" (exit code {exit_code})" if exit_code else ""
+def _killed_hint(service: str | None, exit_code: int) -> Hint:
     who = f"The '{service}' container" if service else "A container of the stack"
     return Hint(
+        kind="killed",
+        why=(
+            f"{who} was killed (SIGKILL, exit code {exit_code}): by `docker kill`, by a stop "
+            "that outlasted its grace period, by the Docker daemon restarting, or by the "
+            "kernel's out-of-memory killer, which Docker does not always report on cgroup v2"
+        ),
+        fix=(
+            "Run `kestra-init up` again; if it is killed again, read its last lines "
+            "(`kestra-init logs kestra`) and check the memory Docker has "
+            "(`kestra-init doctor`): Kestra with Postgres needs about 4 GB"
+        ),
+    )
+
+
+def _oom_hint(service: str | None, exit_code: int, evidence: str = "") -> Hint:
+    code = f" (exit code {exit_code})" if exit_code else ""
+    who = f"The '{service}' container" if service else "A container of the stack"
+    seen = f" ({evidence})" if evidence else ""
+    return Hint(
         kind="oom",
-        why=(f"{who} ran out of memory{code}: Kestra's JVM needs about 4 GB with Postgres"),
+        why=(f"{who} ran out of memory{code}{seen}: Kestra's JVM needs about 4 GB with Postgres"),
         fix=(
             "Give Docker more memory (Docker Desktop: Settings > Resources; a codespace: a "
             "machine with 8 GB), stop other containers, or create the project with "
@@ -216,16 +242,36 @@ def _network_rule(text: str) -> Hint | None:
     lowered = text.lower()
     if not any(words in lowered for words in _NETWORK_WORDS):
         return None
-    if "toomanyrequests" in lowered:
-        why = "the registry refused the download: its pull rate limit was reached"
-        fix = "Wait a while or run `docker login` (logged-in users get a higher limit)"
-    else:
-        why = "Docker could not reach the image registry: this machine has no network access to it"
-        fix = (
-            "Check the internet connection, proxy or VPN, then run `kestra-init up` again; "
-            "on a machine without a registry, load the images with `docker load` first"
-        )
+    why = "Docker could not reach the image registry: this machine has no network access to it"
+    fix = (
+        "Check the internet connection, proxy or VPN, then run `kestra-init up` again; "
+        "on a machine without a registry, load the images with `docker load` first"
+    )
     return Hint(kind="network", why=why, fix=fix)
+
+
+RATE_LIMIT_WORDS = ("toomanyrequests", "too many requests", "pull rate limit")
+
+
+def _rate_limit_rule(text: str) -> Hint | None:
+    """The registry's pull rate limit (Docker Hub: a number of pulls per 6 hours, per
+    account or, without a login, per IP address, which a room on one network shares)."""
+    lowered = text.lower()
+    if not any(words in lowered for words in RATE_LIMIT_WORDS):
+        return None
+    return Hint(
+        kind="rate-limit",
+        why=(
+            "the registry refused the download: its pull rate limit was reached (Docker Hub "
+            "counts pulls per 6 hours, per account, or per IP address without a login, so "
+            "machines that share a network share the limit)"
+        ),
+        fix=(
+            "Run `docker login` (a free Docker Hub account has its own, higher limit) and try "
+            "again, or wait; for a workshop, let a Codespaces prebuild pull the images once "
+            "(see the project README's organiser's guide)"
+        ),
+    )
 
 
 def _oom_text_rule(text: str) -> Hint | None:
@@ -242,6 +288,7 @@ _TEXT_RULES: tuple[Callable[[str], Hint | None], ...] = (
     _postgres_major_rule,
     _postgres_password_rule,
     _oom_text_rule,
+    _rate_limit_rule,
     _image_missing_rule,
     _network_rule,
 )

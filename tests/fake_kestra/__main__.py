@@ -18,6 +18,7 @@ if not __package__:  # `python3 tests/fake_kestra`: make this folder importable 
 
 from .configuration import credential_problem, credentials_from_configuration, flatten_configuration
 from .control import FakeKestra
+from .tables import FAKE_VERSION
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sleep-scale", type=float, default=1.0)
     parser.add_argument("--error-style", choices=("kestra1", "problem"), default="kestra1")
     parser.add_argument("--quiet", action="store_true", help="do not log requests on stderr")
+    parser.add_argument("--version", default=FAKE_VERSION, help="what /api/v1/configs reports")
     args = parser.parse_args(argv)
 
     configuration = os.environ.get("KESTRA_CONFIGURATION", "")
@@ -65,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         error_style=args.error_style,
         kestra_url=kestra_url,
         quiet=args.quiet,
+        version=args.version,
     )
     problem = credential_problem(username, password)
     if problem:

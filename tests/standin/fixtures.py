@@ -35,9 +35,11 @@ class StandinProject:
     ui_port: int
     management_port: int
     env: dict[str, str] = field(default_factory=dict)
+    database: str = "postgres"
 
     def override(self, **options: Any) -> Path:
         """(Re)write standin.yml, e.g. ``override(kestra_args=["--startup-delay", "60"])``."""
+        options.setdefault("postgres", self.database == "postgres")
         return write_override(self.root / "standin.yml", **options)
 
     @property
@@ -96,8 +98,17 @@ def standin_image(docker_engine: None) -> str:
 
 
 @pytest.fixture
-def standin_project(tmp_path: Path, cli, standin_image: str) -> Iterator[StandinProject]:  # type: ignore[no-untyped-def]
-    """`kestra-init new` + the stand-in override; the stack is removed afterwards."""
+def standin_project(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+    standin_image: str,
+) -> Iterator[StandinProject]:
+    """`kestra-init new` + the stand-in override; the stack is removed afterwards.
+
+    Postgres by default; parametrize indirectly with "h2" for the embedded database.
+    """
+    database = getattr(request, "param", "postgres")
     slug = unique_slug()
     ui_port, management_port = free_port(), free_port()
     while management_port == ui_port:
@@ -109,6 +120,7 @@ def standin_project(tmp_path: Path, cli, standin_image: str) -> Iterator[Standin
         ui_port=ui_port,
         management_port=management_port,
         namespace=NAMESPACE,
+        data=(f"database={database}",),
     )
     project = StandinProject(
         root,
@@ -117,6 +129,7 @@ def standin_project(tmp_path: Path, cli, standin_image: str) -> Iterator[Standin
         management_port,
         # The override goes through COMPOSE_FILE, as a user's own override would.
         env={"COMPOSE_FILE": "docker-compose.yml:standin.yml"},
+        database=database,
     )
     project.override()
     try:

@@ -2,16 +2,18 @@
 
 Applied on top of a project's own ``docker-compose.yml`` (as a second compose
 file), it swaps only what cannot run here: the images (no registry), the
-commands (the fake Kestra server and the fake database instead of the JVM and
-Postgres) and the database healthcheck (``pg_isready`` is not in the stand-in).
-Everything else comes from the project's file and is exercised for real:
-ports and their ``.env`` interpolation, ``KESTRA_CONFIGURATION`` with the
-basic-auth credentials (the fake reads them like Kestra), ``depends_on`` with
-``service_healthy``, volumes, restart policy, extra hosts.
+entry points (the fake Kestra server and the fake database instead of the JVM
+and Postgres) and the database healthcheck (``pg_isready`` is not in the
+stand-in). Everything else comes from the project's file and is exercised for
+real: Kestra's ``command`` (the stand-in starts as that server command would,
+see kestra_standin.py), ports and their ``.env`` interpolation,
+``KESTRA_CONFIGURATION`` (datasource, volumes, credentials), the Kestra
+healthcheck, ``depends_on`` with ``service_healthy``, restart policy, extra hosts.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,19 +37,14 @@ def standin_override(
 ) -> dict[str, Any]:
     """The override as a mapping; ``kestra_args`` go to the fake Kestra server."""
     mounts = ["/usr:/usr:ro", f"{TESTS_DIR}:{MOUNT}:ro"]
+    fake_args = ["--host", "0.0.0.0", "--port", "8080", "--management-port", "8081"]
     kestra: dict[str, Any] = {
         "image": IMAGE,
         "pull_policy": "never",
+        # The project's own `command:` stays: the stand-in starts the way Kestra
+        # would with it (server standalone, server local) and its configuration.
         "entrypoint": [HOST_PYTHON, KESTRA_ENTRY],
-        "command": [
-            "--host",
-            "0.0.0.0",
-            "--port",
-            "8080",
-            "--management-port",
-            "8081",
-            *kestra_args,
-        ],
+        "environment": {"KESTRA_STANDIN_ARGS": json.dumps([*fake_args, *kestra_args])},
         "volumes": mounts,
     }
     if kestra_healthcheck:

@@ -46,7 +46,20 @@ services:
     user: "root"
     environment:
       KESTRA_CONFIGURATION: |
+        datasources:
+          postgres:
+            url: jdbc:postgresql://postgres:5432/kestra
+            username: kestra
+            password: "${{POSTGRES_PASSWORD}}"
         kestra:
+          repository:
+            type: postgres
+          queue:
+            type: postgres
+          storage:
+            type: local
+            local:
+              base-path: /app/storage
           server:
             basic-auth:
               username: "${{KESTRA_ADMIN_EMAIL}}"

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from kestra_init.cli.options import ComposeFileOption, JsonOption, ProjectOption
+from kestra_init.cli.options import (
+    ComposeFileOption,
+    JsonOption,
+    LogsComposeFileOption,
+    ProjectOption,
+)
 from kestra_init.cli.reporting import Outcome, reported
 from kestra_init.cli.root import app
 
@@ -36,6 +42,16 @@ def up(
         bool,
         typer.Option("--smoke", help="Run the hello_world flow and wait for it to succeed."),
     ] = False,
+    wait_for_docker: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--wait-for-docker",
+            min=0,
+            metavar="SECONDS",
+            help="Wait this long for a Docker daemon that is still starting "
+            "(default: 120 in a codespace or dev container, else 0).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> Outcome:
     """Start Kestra (checks, docker compose up, readiness), then validate and load the flows."""
@@ -43,10 +59,41 @@ def up(
     from kestra_init.commands.up import up as bring_up
     from kestra_init.output import up as up_output
 
-    options = UpOptions(tuple(compose_file or ()), timeout, sync, pull, smoke)
+    options = UpOptions(tuple(compose_file or ()), timeout, sync, pull, smoke, wait_for_docker)
     with up_output.progress() as progress:
         result = bring_up(start=project, options=options, progress=progress)
     return result, up_output.render_text
+
+
+@app.command(rich_help_panel=PANEL)
+@reported("prepare")
+def prepare(
+    project: ProjectOption = None,
+    compose_file: ComposeFileOption = None,
+    wait_for_docker: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--wait-for-docker",
+            min=0,
+            metavar="SECONDS",
+            help="Wait this long for a Docker daemon that is still starting "
+            "(default: 120 in a codespace or dev container, else 0).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> Outcome:
+    """Pull the stack's images and check the flows, starting nothing (for prebuilds and CI)."""
+    from kestra_init.commands.prepare import prepare as get_ready
+    from kestra_init.output import prepare as prepare_output
+
+    with prepare_output.progress() as progress:
+        result = get_ready(
+            start=project,
+            compose_files=tuple(compose_file or ()),
+            docker_wait=wait_for_docker,
+            progress=progress,
+        )
+    return result, prepare_output.render_text
 
 
 @app.command(rich_help_panel=PANEL)
@@ -100,21 +147,35 @@ def logs(
         typer.Argument(help="Only this service (e.g. kestra, postgres).", show_default=False),
     ] = None,
     project: ProjectOption = None,
-    compose_file: ComposeFileOption = None,
+    compose_file: LogsComposeFileOption = None,
     follow: Annotated[
-        bool, typer.Option("--follow", "-F", help="Keep printing new lines (Ctrl-C stops).")
+        bool,
+        typer.Option("--follow", "-f", help="Keep printing new lines (Ctrl-C stops)."),
     ] = False,
     tail: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--tail", "-n", help="Only the last N lines of each service.", min=0),
     ] = None,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only lines since a time: 10m, 1h30m, 2026-12-01, 2026-12-01T09:00:00Z.",
+        ),
+    ] = None,
 ) -> Outcome:
-    """Print the stack's logs."""
+    """Print the stack's logs (like `docker compose logs`: -f, -n, --since)."""
     from kestra_init.commands.logs import logs as read_logs
     from kestra_init.output import logs as logs_output
 
     result = read_logs(
-        service, start=project, compose_files=tuple(compose_file or ()), follow=follow, tail=tail
+        service,
+        start=project,
+        compose_files=tuple(compose_file or ()),
+        follow=follow,
+        tail=tail,
+        since=since,
     )
     return result, logs_output.render_text
 
@@ -140,11 +201,28 @@ def open_(
 def doctor(
     project: ProjectOption = None,
     compose_file: ComposeFileOption = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report",
+            help="Print a Markdown summary to paste into a chat or an issue (no secrets).",
+        ),
+    ] = False,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", metavar="FILE", help="Write the --report to FILE."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> Outcome:
-    """Check the machine and the project; every problem with its fix."""
+    """Check the machine, the project and the running Kestra; every problem with its fix."""
     from kestra_init.commands.doctor import doctor as examine
     from kestra_init.output import doctor as doctor_output
 
-    result = examine(start=project, compose_files=tuple(compose_file or ()))
+    result = examine(
+        start=project, compose_files=tuple(compose_file or ()), report=report or bool(output)
+    )
+    if output is not None:
+        doctor_output.write_report(result, output)
+    if report or output:
+        return result, doctor_output.report_renderer(output)
     return result, doctor_output.render_text

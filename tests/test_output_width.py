@@ -1,0 +1,155 @@
+"""Tables stay readable at 80 columns and in logs: no path or word is ever cut.
+
+First the table printer itself, with generated rows at widths from 40 to 200;
+then the commands people read most (`sync`, `doctor`), at COLUMNS=80 and 200,
+to a pipe (a CI log) and to a pseudo-terminal.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from kestra_init.output.tables import Column, print_table
+from tests.fake_kestra import FakeKestra
+from tests.helpers import make_api_project
+from tests.sync_helpers import flow, write
+
+_WORD = st.text("abcdefghijklmnopqrstuvwxyz_./-0123456789", min_size=1, max_size=45)
+_CELL = st.lists(_WORD, min_size=1, max_size=8).map(" ".join)
+COLUMNS = (
+    Column("flow"),
+    Column("action"),
+    Column("file", label="file"),
+    Column("msg", wraps=True),
+)
+
+
+def assert_lines_fit(output: str, columns: int) -> None:
+    """Every line fits, unless it holds a word that cannot be broken (a path, a URL)
+    or is a finding kept on one line as compilers print them (file:line:col: ...)."""
+    for line in output.splitlines():
+        longest = max((len(word) for word in line.split()), default=0)
+        finding = re.match(r"^\S+:\d+:\d+: ", line)
+        assert len(line) <= columns or longest > columns - 12 or finding, (columns, line)
+
+
+def _render(width: int, rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
+    print_table(console, COLUMNS, rows)
+    return buffer.getvalue()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    width=st.integers(min_value=40, max_value=200),
+    rows=st.lists(
+        st.tuples(_WORD, st.sampled_from(["create", "update", "delete"]), _WORD, _CELL).map(list),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_every_word_of_every_cell_is_printed_whole_at_any_width(
+    width: int, rows: list[list[str]]
+) -> None:
+    text = _render(width, rows)
+    words_out = set(text.split())
+    for row in rows:
+        for cell in row:
+            for word in cell.split():
+                assert word in words_out, (word, width, text)
+
+
+def test_a_table_that_does_not_fit_becomes_a_list_with_labels() -> None:
+    long_path = "flows/" + "very_long_folder_name/" * 3 + "python_outputs.yml"
+    rows = [["demo.python_outputs", "update", long_path, "Kestra accepted revision 4"]]
+    narrow, wide = _render(80, rows), _render(200, rows)
+    assert f"file: {long_path}" in narrow  # list layout: one labelled line per field
+    assert "flow" not in narrow.split("\n")[0]  # no header row in the list layout
+    assert long_path in wide and "file:" not in wide  # the grid, whole
+
+
+def _pty_output(args: list[str], cwd: Path, columns: int) -> str:
+    """Run the CLI in a pseudo-terminal of ``columns`` columns; everything it printed."""
+    leader, follower = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1"}
+    env.pop("COLUMNS", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kestra_init", *args],
+        cwd=cwd,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            break
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=60)
+    os.close(leader)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r\n", "\n")
+    # What the screen keeps: a carriage return starts the line over (a spinner's
+    # redraws), so only the text after the last one stays.
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def test_sync_at_80_and_200_columns_never_cuts_a_file_name(
+    cli, fake_kestra: FakeKestra, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    project = make_api_project(tmp_path / "p", fake_kestra)
+    names = [
+        "python_outputs.yml",
+        "a_rather_long_folder/with_a_nested_one/ingest_customer_orders_daily.yml",
+    ]
+    for index, name in enumerate(names):
+        write(project / "flows", name, flow(f"flow_{index}"))
+    paths = [f"flows/{name}" for name in names]
+    for columns in (80, 200):
+        piped = cli("sync", "--dry-run", cwd=project, env={"COLUMNS": str(columns)})
+        assert piped.returncode == 0, piped.stderr
+        on_terminal = _pty_output(["sync", "--dry-run"], project, columns)
+        for output in (piped.stdout, on_terminal):
+            words = set(output.split())
+            for path in paths:
+                assert path in words, (columns, output)
+            assert_lines_fit(output, columns)
+
+
+def test_doctor_at_80_columns_keeps_each_check_and_fix_whole(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "proj"
+    assert cli("new", root, "--defaults", "--no-git").returncode == 0
+    (root / ".env").write_text("KESTRA_ADMIN_EMAIL=admin\n")  # fails with a long fix
+    piped = cli("doctor", cwd=root, env={"COLUMNS": "80"})
+    on_terminal = _pty_output(["doctor"], root, 80)
+    for output in (piped.stdout, on_terminal):
+        flat = " ".join(output.split())
+        assert ".env present and valid" in flat
+        assert "Run `kestra-init up`" in flat or "Edit " in flat
+        assert_lines_fit(output, 80)
