@@ -43,7 +43,7 @@ def sources() -> tuple[str, list[str]]:
     files = sorted(COURSE.glob("*.yaml")) if COURSE.is_dir() else []
     if files:
         return "the course flows of ../shared", [path.read_text() for path in files]
-    from kestra_init.flows.rules import RULES
+    from kestra_init.flows.registry import RULES
 
     return "the rule examples", [rule.good for rule in RULES.values() if rule.good]
 

@@ -61,6 +61,7 @@ def test_new_up_status_run_up_again_down(standin_project: StandinProject, cli) -
     assert ("Database healthy" in first.stderr) == postgres
     assert len(dotenv["KESTRA_ENCRYPTION_KEY"]) == 44  # 32 bytes in base64
     assert ".env created" in first.stderr
+    assert "kestra running" in first.stdout and "ContainerState" not in first.stdout
     # The flows are on the server, exactly as written.
     flows = project.fake_flows()
     assert set(flows) == {"hello_world", "python_outputs", "kestra_api"}
@@ -116,6 +117,24 @@ def test_new_up_status_run_up_again_down(standin_project: StandinProject, cli) -
     assert "already running" in again.stdout
     assert "unchanged" in again.stdout
     assert project.containers() == before  # same containers, same start times: no restart
+    # The heap `up` fitted is in .env, so plain Compose agrees and recreates nothing.
+    heap = project.dotenv["KESTRA_JAVA_OPTS"]
+    assert heap.startswith("-Xmx") and heap.endswith("m")
+    inspected = subprocess.run(
+        ["docker", "inspect", "--format", "{{json .Config.Env}}", before["kestra"]["id"]],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"JAVA_OPTS={heap}" in inspected.stdout
+    subprocess.run(
+        ["docker", "compose", "up", "-d"],
+        cwd=project.root,
+        env={**os.environ, **env},
+        capture_output=True,
+        check=True,
+    )
+    assert project.containers() == before
 
     down = cli("down", cwd=project.root, env=env)
     assert down.returncode == 0, down.stderr

@@ -56,7 +56,8 @@ def test_prepare_pulls_the_images_checks_the_flows_and_starts_nothing(
         assert_no_traceback(first)
         assert "pulled 2 of 2 images" in first.stdout
         assert "flows/broken.yml:" in first.stdout and "will not load" in first.stdout
-        assert (project.root / ".env").is_file()
+        # No .env left behind: a prebuild would give every codespace the same secrets.
+        assert not (project.root / ".env").exists()
         assert project.containers() == {}  # nothing started
         for image in images.values():
             assert (
@@ -74,10 +75,10 @@ def test_prepare_pulls_the_images_checks_the_flows_and_starts_nothing(
         assert registry.manifests_served == served  # the registry was not asked again
         assert project.containers() == {}
 
-        # `up` then starts from the images already there.
+        # `up` then makes the codespace's own .env and starts from the images there.
         up = cli("up", "--no-sync", cwd=project.root, env=project.env)
         assert up.returncode == 0, up.stderr
-        assert "Pulling" not in up.stderr
+        assert "Pulling" not in up.stderr and ".env created" in up.stderr
     finally:
         remove_images(images)
 

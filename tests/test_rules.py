@@ -11,7 +11,7 @@ import pytest
 from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.flows.lint import lint_text
 from kestra_init.flows.lint_context import LintContext, PluginDefault
-from kestra_init.flows.rules import FAMILIES, RULES
+from kestra_init.flows.registry import FAMILIES, RULES
 from kestra_init.flows.target import parse_target
 
 EXAMPLE_RULES = [rule for rule in RULES.values() if not rule.file_level]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kestra_init.flows.rules import RULES
+from kestra_init.flows.registry import RULES
 from kestra_init.flows.rules_doc import COMMAND, render
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"

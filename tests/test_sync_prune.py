@@ -185,6 +185,7 @@ def test_prune_never_deletes_a_flow_whose_file_is_in_the_project(
         for namespace, flow_id in case["extra"]:  # type: ignore[attr-defined]
             fake.put_flow(flow(flow_id, namespace))
         path = str(case["path"])
+        (project / "flows" / "sub").mkdir(parents=True, exist_ok=True)  # may hold no file
         chosen = [] if not path else [project / path]
         if path == "one":
             chosen = [project / "flows" / next(iter(files))]

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from kestra_init.cli import app
 from kestra_init.flows.diagnostics import Diagnostic
 from kestra_init.flows.lint import lint_bytes, lint_text
-from kestra_init.flows.rules import RULES
+from kestra_init.flows.registry import RULES
 
 PATH = Path("flows/fuzz.yml")
 WORDS = [

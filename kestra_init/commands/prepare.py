@@ -1,10 +1,12 @@
 """`kestra-init prepare`: everything `up` needs that no attendee has to wait for.
 
 For a codespace prebuild (the devcontainer's updateContentCommand) or a CI
-cache step: waits for Docker as `up` does, makes `.env` on a fresh clone,
-pulls the stack's images (with progress, trying again on a registry's rate
-limit), checks that every image is there, and checks the flows offline. It
-starts nothing. Run twice, the second run pulls nothing.
+cache step: waits for Docker as `up` does, reads the compose files (with a
+`.env` made for that moment on a fresh clone, then removed: each codespace's
+`up` makes its own secrets), pulls the stack's images (with progress, trying
+again on a registry's rate limit), checks that every image is there, and
+checks the flows offline. It starts nothing. Run twice, the second run pulls
+nothing.
 
 Flow errors are listed but do not fail it: a codespace must still start, and
 `up` refuses those files with the same findings; `kestra-init validate` is
@@ -48,7 +50,7 @@ class ImageState:
 class PrepareResult:
     project_root: Path
     images: list[ImageState]
-    env_created: bool
+    env_created: bool  # a .env was made to read the compose files, then removed
     docker_waited: float
     pull_retries: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -93,15 +95,27 @@ def prepare(
     must_pass(daemon, report)
     must_pass(checks.check_compose(info), report)
 
+    # Compose needs a .env to read the files. One made here is removed again: in a
+    # prebuild it would be copied into every attendee's codespace, and all of them
+    # would share one admin password; `up` makes each its own.
     env_created = not project.env_path.exists()
-    if env_created:
-        create_env_file(project.root)
-        report(StepLine(".env created from .env.example with fresh secrets"))
-    elif added := add_missing_secrets(project.root):
-        report(StepLine(f".env: added {', '.join(added)} (new in .env.example)"))
-    stack = Stack(resolve_settings(project, compose_files))
-    config = stack.config()
+    try:
+        if env_created:
+            create_env_file(project.root)
+        elif added := add_missing_secrets(project.root):
+            report(StepLine(f".env: added {', '.join(added)} (new in .env.example)"))
+        images, retries = _pull(Stack(resolve_settings(project, compose_files)), report)
+    finally:
+        if env_created:
+            project.env_path.unlink(missing_ok=True)
 
+    diagnostics, files = validation.result()
+    return PrepareResult(project.root, images, env_created, waited, retries, diagnostics, files)
+
+
+def _pull(stack: Stack, report: Progress) -> tuple[list[ImageState], int]:
+    """The images that are missing, pulled; every image of the stack, and the retries."""
+    config = stack.config()
     missing = set(stack.missing_images())
     services = [name for name, image in config.images.items() if image in missing]
     retries = pull_with_retries(stack, services, report) if services else 0
@@ -119,9 +133,7 @@ def prepare(
     images = [
         ImageState(service, image, image in missing) for service, image in config.images.items()
     ]
-
-    diagnostics, files = validation.result()
-    return PrepareResult(project.root, images, env_created, waited, retries, diagnostics, files)
+    return images, retries
 
 
 def _check_flows(project: Project) -> tuple[list[Diagnostic], int]:

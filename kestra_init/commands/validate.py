@@ -17,7 +17,7 @@ from kestra_init.errors import UsageError
 from kestra_init.exit_codes import ExitCode
 from kestra_init.flows.lint import UNREAD_RULES, ProgressCallback, ValidationResult, validate_paths
 from kestra_init.flows.lint_context import choose_target, context_for_project
-from kestra_init.flows.rules import RULES
+from kestra_init.flows.registry import RULES
 from kestra_init.flows.rules.base import did_you_mean
 from kestra_init.flows.server_validate import validate_on_server
 from kestra_init.kestra.connection import ConnectionFlags

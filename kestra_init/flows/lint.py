@@ -19,7 +19,7 @@ from kestra_init.flows.file_report import UNREAD_RULES, FileLint, FlowEntry
 from kestra_init.flows.lint_context import LintContext, context_for_project
 from kestra_init.flows.model import FlowDoc, flow_shape_problem, value_mark
 from kestra_init.flows.reading import MAX_FILE_BYTES, decode_text, read_file_text
-from kestra_init.flows.rules import CHECKS, RULES
+from kestra_init.flows.registry import CHECKS, RULES
 from kestra_init.flows.rules import files as file_rules
 from kestra_init.flows.rules.base import did_you_mean, scalar_text
 from kestra_init.flows.rules.structure import FLOW_DUPLICATE

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from kestra_init.flows.core_types import CORE_TYPES, LEGACY_ALIASES, REQUIRED_PROPERTIES
-from kestra_init.flows.rules import FAMILIES, RULES, Rule
+from kestra_init.flows.registry import FAMILIES, RULES, Rule
 
 COMMAND = "python -m kestra_init.flows.rules_doc docs/rules.md"
 

@@ -33,7 +33,8 @@ def render_text(result: UpResult) -> None:
         console.print(f"  Login     {escape(result.login_email)}")
     console.print(f"  Password  in {escape(result.password_location)}", soft_wrap=True)
     stack = ", ".join(
-        f"{s.service} {s.state}" + (f" ({s.health})" if s.health else "") for s in result.services
+        f"{s.service} {s.state.value}" + (f" ({s.health.value})" if s.health.value else "")
+        for s in result.services
     )
     console.print(f"  Stack     {escape(result.project_name)}: {escape(stack)}")
     if result.env_created:

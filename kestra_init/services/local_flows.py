@@ -17,8 +17,9 @@ from pathlib import Path
 
 from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.flows.discover import SourceDocument, find_flow_files, split_documents
-from kestra_init.flows.lint import UNREAD_RULES, FileLint, lint_text, read_file_text
+from kestra_init.flows.file_report import UNREAD_RULES, FileLint
 from kestra_init.flows.lint_context import LintContext
+from kestra_init.flows.reading import read_file_text
 from kestra_init.flows.rules.files import NOT_A_FLOW
 from kestra_init.flows.source_text import identify, trim
 from kestra_init.kestra.models import BULK_SEPARATOR
@@ -100,6 +101,10 @@ class FlowSet:
         self, files: Iterable[FlowFile], *, checks: bool, context: LintContext | None = None
     ) -> None:
         """Parse ``files`` (and run every rule on them with ``checks``), once each."""
+        # The linter and its rules load here, when a file needs them: a sync where
+        # nothing changed never parses a file, and saves their 0.1 s.
+        from kestra_init.flows.lint import lint_text
+
         for file in files:
             done = file.lint is not None and (file.checked or not checks)
             if file.unread is not None or file.refused or done:

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +27,7 @@ from kestra_init.stack import checks, docker_wait
 from kestra_init.stack.compose import ComposeFailed, Stack, resolve_settings
 from kestra_init.stack.events import PullLine, StepLine
 from kestra_init.stack.failures import timed_out
-from kestra_init.stack.jvm_memory import fit_heap
+from kestra_init.stack.jvm_memory import chosen_java_opts, fit_heap
 from kestra_init.stack.local import local_connection
 from kestra_init.stack.model import ServiceState, StackConfig
 from kestra_init.stack.readiness import (
@@ -68,6 +68,7 @@ class Checked:
     was_running: bool  # every service of the stack already runs
     warnings: list[CheckResult]
     docker_waited: float = 0.0  # seconds spent waiting for a late Docker daemon
+    states: dict[str, ServiceState] = field(default_factory=dict)  # as seen by the checks
 
 
 @dataclass
@@ -127,8 +128,13 @@ def preflight(project: Project, options: StartOptions, report: Progress) -> Chec
         must_pass(owner, report)
     must_pass(checks.check_ports(config, states), report)
     warnings: list[CheckResult] = []
-    heap = fit_heap(project, info.mem_total) if info is not None else None
-    memory = checks.check_memory(info, project.database, heap=heap, codespace=in_codespace())
+    written = fit_heap(project, info.mem_total) if info is not None else None
+    if written:
+        project = Project(project.root)
+        report(StepLine(f".env: KESTRA_JAVA_OPTS={written} (Kestra's heap, fitted to Docker)"))
+    memory = checks.check_memory(
+        info, project.database, heap=chosen_java_opts(project), codespace=in_codespace()
+    )
     for advice in (memory, check_flow_secrets(project)):
         report(advice)
         if advice.status is Status.WARNING:
@@ -136,7 +142,7 @@ def preflight(project: Project, options: StartOptions, report: Progress) -> Chec
     was_running = bool(config.services) and all(
         name in states and states[name].running for name in config.services
     )
-    return Checked(project, stack, config, env_created, was_running, warnings, waited)
+    return Checked(project, stack, config, env_created, was_running, warnings, waited, states)
 
 
 def wait_for_docker(seconds: float | None, report: Progress) -> float:
@@ -265,23 +271,37 @@ def start_and_wait(checked: Checked, options: StartOptions, report: Progress) ->
     """`compose up -d` (a no-op for what already runs unchanged) while the stages poll."""
 
     stack, config = checked.stack, checked.config
-    restarted: list[bool] = []  # what converge says: did it (re)create anything?
-    job = BackgroundJob(
-        lambda on_line: restarted.append(stack.converge(on_line, running=checked.was_running))
-    ).start()
+    restarted: list[bool] = []  # did Compose (re)create or start anything?
+    job: BackgroundJob | None = None
+    seen: dict[str, ServiceState] | None = None
+    if checked.was_running and stack.unchanged():
+        # A running stack that nothing changes: the states the checks just read are
+        # still true, and the first stages need no `compose ps` of their own.
+        restarted.append(False)
+        seen = checked.states
+    else:
+        # `compose up -d` in the background while the stages watch (it waits for
+        # depends_on: service_healthy itself).
+        def start(on_line: Callable[[str], None]) -> None:
+            stack.up(on_line)
+            restarted.append(True)
+
+        job = BackgroundJob(start).start()
     connection = local_connection(checked.project, config)
     # httpx is imported here, once `compose up` runs: the caller may preload it meanwhile.
     from kestra_init.kestra.client import KestraClient
 
     def sleep(seconds: float) -> None:
         # Wake as soon as `compose up` ends rather than at the next poll.
-        if job.finished.is_set():
+        if job is None or job.finished.is_set():
             time.sleep(seconds)
         else:
             job.finished.wait(seconds)
 
     with KestraClient(connection, timeout=3.0, connect_timeout=1.0, retries=0) as probe_client:
         watch = StackWatch(stack, config, job, probe_client, connection)
+        if seen is not None:
+            watch.seed(seen)
         try:
             stages = run_stages(
                 up_stages(watch, timeout=options.timeout),
@@ -291,8 +311,9 @@ def start_and_wait(checked: Checked, options: StartOptions, report: Progress) ->
             )
         except StageTimeout as error:
             raise timed_out(stack, stage_service(error.stage.key, config), error) from None
-    job.join()
-    job.raise_error()
+    if job is not None:
+        job.join()
+        job.raise_error()
     return Started(connection, stages, list(watch.states().values()), any(restarted))
 
 

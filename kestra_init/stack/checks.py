@@ -16,6 +16,7 @@ from kestra_init.errors import EnvironmentProblem
 from kestra_init.project import ENV_MANAGEMENT_PORT, ENV_PORT
 from kestra_init.stack import engine
 from kestra_init.stack.engine import EngineInfo
+from kestra_init.stack.jvm_memory import ENV_JAVA_OPTS, MIB, TOO_BIG, heap_of
 from kestra_init.stack.model import (
     KESTRA_MANAGEMENT_TARGET,
     KESTRA_UI_TARGET,
@@ -90,7 +91,17 @@ def check_memory(
         return skipped("memory", title, "the engine did not say how much memory it has")
     needed = MEMORY_NEEDED.get(database, MEMORY_NEEDED["postgres"])
     have = info.mem_total / GIB
-    heap_note = f"; Kestra's heap {heap.removeprefix('-Xmx')}" if heap else ""
+    heap_size = heap_of(heap) if heap else None
+    heap_note = f"; Kestra's heap {heap_size // MIB} MB" if heap_size else ""
+    if heap_size and heap_size > TOO_BIG * info.mem_total:
+        return warning(
+            "memory",
+            title,
+            f"Kestra's heap ({ENV_JAVA_OPTS}={heap}) is more than {TOO_BIG:.0%} of the "
+            f"{have:.1f} GB Docker has: the database and task containers are squeezed",
+            f"Lower {ENV_JAVA_OPTS} in .env, or delete that line and run `kestra-init up`, "
+            "which fits it to this machine",
+        )
     if info.mem_total < needed:
         bigger = (
             "Pick a bigger machine type for the codespace (Codespaces: Change machine type; "

@@ -13,11 +13,13 @@ rules, so overrides work the way people expect:
 ``name:``. Compose is always run with the project folder as its project
 directory, so ``.env`` interpolation works from any sub-folder.
 
-Three calls run `docker compose` directly, with the command line built in one
-place (`Stack._compose_command`), because python-on-whales' public API cannot
-make them as needed: `ps --format json` (one call for every container's state),
-`create` (its python-on-whales form prints on stdout) and `logs --follow` (its
-stream never ends the process).
+Four calls run `docker compose` directly, with the command line built in one
+place (`Stack._compose_command`): `ps --format json` (one call for every
+container's state; python-on-whales inspects each container), `create` (its
+python-on-whales form prints on stdout), `logs --follow` (its stream never ends
+the process) and `config --format json` (the same call python-on-whales makes,
+without importing it: 0.2 s that `up` on a running stack and `status` save).
+python-on-whales does the rest (pulls, `up -d`, `down`, logs, images, volumes).
 
 The parsed configuration is reduced to what the commands need (services,
 images, ports, healthchecks, volumes): the full configuration holds the
@@ -26,6 +28,7 @@ interpolated secrets and must never be printed or kept.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -112,15 +115,26 @@ class Stack:
     """Compose operations on one project; every Docker failure becomes one of our errors."""
 
     def __init__(self, settings: ComposeSettings) -> None:
-        from python_on_whales import DockerClient
-
         self.settings = settings
-        self._client: DockerClient = DockerClient(
-            compose_files=list(settings.files),
-            compose_project_name=settings.project_name,
-            compose_project_directory=settings.project_dir,
-        )
+        self._docker: DockerClient | None = None
         self._config: StackConfig | None = None
+
+    @property
+    def _client(self) -> DockerClient:
+        """python-on-whales' client, made (and imported, 0.2 s) on first use only.
+
+        `up` on a running stack and `status` read the configuration and the
+        containers' states with direct compose calls and never need it.
+        """
+        if self._docker is None:
+            from python_on_whales import DockerClient
+
+            self._docker = DockerClient(
+                compose_files=list(self.settings.files),
+                compose_project_name=self.settings.project_name,
+                compose_project_directory=self.settings.project_dir,
+            )
+        return self._docker
 
     @property
     def client(self) -> DockerClient:
@@ -128,9 +142,19 @@ class Stack:
 
     # Reading -----------------------------------------------------------------
     def config(self) -> StackConfig:
-        """The stack's configuration, read once (also proves the files are valid)."""
+        """The stack's configuration, read once (also proves the files are valid).
+
+        `compose config --format json`, the call python-on-whales' compose.config()
+        makes, run directly (see `_client`).
+        """
         if self._config is None:
-            raw = self._call("read the compose configuration", self._client.compose.config, True)
+            done = self._run("read the compose configuration", "config", "--format", "json")
+            try:
+                raw = json.loads(done.stdout)
+            except ValueError:
+                raise self._failure(
+                    "read the compose configuration", done.stdout[-2000:], 0
+                ) from None
             self._config = parse_config(raw)
         return self._config
 
@@ -172,10 +196,30 @@ class Stack:
         )
 
     def missing_images(self) -> list[str]:
-        """Images of the stack that are not on this machine yet."""
+        """Images of the stack that are not on this machine yet.
+
+        One `docker image inspect` for all of them (it names each missing one),
+        run directly: python-on-whales asks image by image and costs its import.
+        """
         images = sorted(set(self.config().images.values()))
-        exists = self._client.image.exists
-        return [image for image in images if not self._call("look for the images", exists, image)]
+        if not images:
+            return []
+        try:
+            done = subprocess.run(
+                ["docker", "image", "inspect", "--format", "{{.Id}}", *images],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError as error:
+            raise self._failure("look for the images", str(error), 127) from None
+        if done.returncode == 0:
+            return []
+        said = done.stderr.lower()
+        missing = [image for image in images if f"no such image: {image.lower()}" in said]
+        if not missing:  # it failed for another reason (the daemon went away...)
+            raise self._failure("look for the images", done.stderr, done.returncode)
+        return missing
 
     def existing_volumes(self) -> list[str]:
         """The stack's volumes that exist on the engine (data a `down --volumes` deletes)."""
@@ -244,33 +288,46 @@ class Stack:
         )
 
     def up(self, on_line: LineCallback | None = None) -> None:
-        """`docker compose up -d`: create and start what is not running; keep what is."""
-        self._stream(
-            "start the stack",
-            self._client.compose.up(detach=True, stream_logs=True),
-            on_line,
-        )
+        """`docker compose up -d`: create and start what is not running; keep what is.
 
-    def converge(self, on_line: LineCallback | None = None, *, running: bool = False) -> bool:
-        """Bring the stack to its configuration; True when something was (re)started.
-
-        On a stack that already runs, `compose create` first: it answers in a tenth
-        of a second and changes nothing when the configuration is unchanged, where
-        `compose up -d` always spends half a second or more re-checking healthchecks
-        before it says so. When it recreated something, `up -d` starts it.
+        Run directly, its lines passed on as they come (python-on-whales' form of
+        this call costs its import for nothing we need).
         """
-        if running:
-            # Run directly: python-on-whales' create() prints its command line
-            # on stdout when streaming, which would corrupt our --json output.
-            err = self._run("check the stack", "create").stderr
-            lines = [line.strip() for line in err.splitlines() if line.strip()]
-            for line in lines:
-                if on_line is not None:
-                    on_line(line)
-            if all(line.endswith(" Running") for line in lines):
-                return False
-        self.up(on_line)
-        return True
+        action = "start the stack"
+        process = self._start(
+            action, ["up", "-d"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        said: list[str] = []
+        try:
+            assert process.stdout is not None
+            for raw in process.stdout:
+                text = strip_ansi(raw.decode(errors="replace")).strip()
+                if text:
+                    said.append(text)
+                    if on_line is not None:
+                        on_line(text)
+            code = process.wait()
+        finally:
+            _end(process)
+        if code != 0:
+            raise self._failure(action, "\n".join(said), code)
+
+    def unchanged(self, on_line: LineCallback | None = None) -> bool:
+        """On a running stack: True when its configuration changes nothing.
+
+        `compose create` answers in a tenth of a second and changes nothing when
+        the configuration is unchanged, where `compose up -d` always spends half a
+        second or more re-checking healthchecks before it says so. A container it
+        recreated (a changed .env) is left created: `up` then starts it.
+        """
+        # Run directly: python-on-whales' create() prints its command line
+        # on stdout when streaming, which would corrupt our --json output.
+        err = self._run("check the stack", "create").stderr
+        lines = [line.strip() for line in err.splitlines() if line.strip()]
+        for line in lines:
+            if on_line is not None:
+                on_line(line)
+        return all(line.endswith(" Running") for line in lines)
 
     def down(self, *, volumes: bool, on_line: LineCallback | None = None) -> None:
         self._stream(
@@ -304,7 +361,7 @@ class Stack:
 
         The command line python-on-whales builds for its own compose calls (as read in
         0.81), written out here: the calls its public API cannot make the way we need
-        (see `states`, `converge`, `follow_logs`) then use none of its internals.
+        (see `config`, `states`, `unchanged`, `follow_logs`) then use none of its internals.
         """
         command = ["docker", "compose"]
         for path in self.settings.files:

@@ -65,6 +65,11 @@ class StackWatch:
             self._states_settled = settled
         return self._states
 
+    def seed(self, states: dict[str, ServiceState]) -> None:
+        """States read a moment ago and known to be unchanged since: the next probes use them."""
+        self._states, self._states_at = states, self.clock()
+        self._states_settled = self.settled
+
     @property
     def settled(self) -> bool:
         """`compose up` has finished: a container seen stopped now really stopped.

@@ -143,11 +143,14 @@ class FlowRoutes:
                 else:
                     raise HttpError(400, f"Unsupported filter {name}")
             return records
-        # The legacy parameters: `namespace` is a prefix, `q` a text search.
+        # The legacy parameters: `namespace` is the namespace and its children (on a
+        # dot boundary: `a.b` matches `a.b.c`, not `a.bc`; kestra.md), `q` a text search.
         if "namespace" in query:
             prefix = query["namespace"][0]
             records = [
-                r for r in records if r.namespace == prefix or r.namespace.startswith(prefix)
+                r
+                for r in records
+                if r.namespace == prefix or r.namespace.startswith(prefix + ".")
             ]
         if "q" in query:
             text = query["q"][0].lower()

@@ -1,20 +1,11 @@
-"""The lint rules, one module per family; importing this package registers them all."""
+"""The lint rules, one module per family; importing a family registers its rules.
 
-from kestra_init.flows.rules import (  # noqa: F401 - imported to register the rules
-    compatibility,
-    concurrency,
-    editions,
-    expressions,
-    files,
-    input_values,
-    inputs,
-    networking,
-    security,
-    structure,
-    task_children,
-    tasks,
-    triggers,
-)
-from kestra_init.flows.rules.base import CHECKS, FAMILIES, RULES, Finding, Rule
+This package's own import is light on purpose: `sync` reads flow files with the
+reading code, which needs only the file rules, and loads the whole set (a
+tenth of a second: patterns compiled, cron tables built) only when a file
+changed. `kestra_init.flows.registry` imports every family.
+"""
 
-__all__ = ["CHECKS", "FAMILIES", "RULES", "Finding", "Rule"]
+from kestra_init.flows.rules.base import Finding, Rule
+
+__all__ = ["Finding", "Rule"]
