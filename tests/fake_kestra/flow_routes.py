@@ -148,9 +148,7 @@ class FlowRoutes:
         if "namespace" in query:
             prefix = query["namespace"][0]
             records = [
-                r
-                for r in records
-                if r.namespace == prefix or r.namespace.startswith(prefix + ".")
+                r for r in records if r.namespace == prefix or r.namespace.startswith(prefix + ".")
             ]
         if "q" in query:
             text = query["q"][0].lower()
