@@ -102,8 +102,10 @@ def _extra(rule: Rule) -> list[str]:
 
 
 def _ordered() -> list[Rule]:
+    # By family, then by id: a family's rules live in several modules, and the order
+    # they register in depends on which was imported first.
     rank = {family: index for index, family in enumerate(FAMILIES)}
-    return sorted(RULES.values(), key=lambda rule: rank[rule.family])
+    return sorted(RULES.values(), key=lambda rule: (rank[rule.family], rule.id))
 
 
 def main(argv: list[str] | None = None) -> int:
