@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Tests that need POSIX permission bits, a POSIX shell script as a command, or a
+# PATH holding nothing but a link to python: Windows has none of these.
+posix_only = pytest.mark.skipif(
+    os.name != "posix", reason="needs POSIX permission bits, shell scripts or symbolic links"
+)
 # Read-only reference material of development and CI machines (absent in a user's clone).
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
@@ -118,7 +126,7 @@ def docker_problem() -> str | None:
         return "the docker CLI is not installed"
     try:
         info = subprocess.run(
-            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            ["docker", "info", "--format", "{{.OSType}}"],
             capture_output=True,
             text=True,
             timeout=20,
@@ -128,12 +136,22 @@ def docker_problem() -> str | None:
         return "`docker info` did not answer within 20 s"
     if info.returncode != 0:
         return "no Docker engine is reachable (`docker info` failed)"
+    if info.stdout.strip() not in ("linux", ""):
+        # Docker on Windows in Windows-containers mode: the stacks need Linux images.
+        return f"the Docker engine runs {info.stdout.strip()} containers, not Linux ones"
     compose = subprocess.run(
         ["docker", "compose", "version"], capture_output=True, text=True, check=False
     )
     if compose.returncode != 0:
         return "the Compose v2 plugin is missing (`docker compose version` failed)"
     return None
+
+
+def assert_owner_only(path: Path) -> None:
+    """The file is readable by its owner alone: mode 600 (where there are modes; not Windows)."""
+    assert path.is_file()
+    if os.name == "posix":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, oct(path.stat().st_mode)
 
 
 def assert_no_traceback(result: subprocess.CompletedProcess) -> None:

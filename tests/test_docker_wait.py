@@ -51,8 +51,15 @@ class PingServer:
                     connection.sendall(self.answer)
 
 
+needs_unix_sockets = pytest.mark.skipif(
+    not hasattr(socket, "AF_UNIX"), reason="no Unix sockets on this system (Windows)"
+)
+
+
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets on this system (Windows)")
     servers: list[PingServer] = []
 
     def start(delay: float = 0.0, answer: bytes = ENGINE_PING) -> PingServer:
@@ -105,6 +112,7 @@ def test_the_wait_ends_at_its_deadline_without_a_daemon(tmp_path: Path) -> None:
     assert 0.45 <= time.monotonic() - started < 3
 
 
+@needs_unix_sockets
 def test_where_the_daemon_is_not_a_plain_socket_the_docker_command_is_asked(
     tmp_path: Path,
 ) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import pytest
 
 from kestra_init.project.envfile import parse_env, read_env, write_env
+from tests.helpers import assert_owner_only
 
 
 def test_parse_reads_comments_quotes_and_export() -> None:
@@ -51,7 +51,7 @@ def test_written_file_is_private_even_with_a_permissive_umask(tmp_path: Path) ->
         write_env(path, {"SECRET": "s3cretValue"})
     finally:
         os.umask(old)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert_owner_only(path)
     assert not (tmp_path / ".env.tmp").exists()
 
 

@@ -13,7 +13,7 @@ import yaml
 from kestra_init.exit_codes import ExitCode
 from kestra_init.project.credentials import password_problem
 from kestra_init.project.envfile import read_env
-from tests.helpers import assert_no_traceback, json_data
+from tests.helpers import assert_no_traceback, assert_owner_only, json_data, posix_only
 
 
 def _entries(folder: Path) -> list[str]:
@@ -38,7 +38,7 @@ def test_new_with_defaults_makes_a_committed_ready_project(
     env = read_env(root / ".env")
     assert password_problem(env["KESTRA_ADMIN_PASSWORD"]) is None
     assert env["KESTRA_ADMIN_PASSWORD"] not in result.stdout + result.stderr
-    assert (root / ".env").stat().st_mode & 0o777 == 0o600
+    assert_owner_only(root / ".env")
 
     answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
     assert answers["project_name"] == "myproj"
@@ -216,6 +216,7 @@ def test_a_path_under_a_file_cannot_be_created(
     assert _entries(tmp_path) == ["afile"]
 
 
+@posix_only
 def test_a_folder_that_cannot_be_written_is_refused(
     cli, tmp_path: Path, template_cache_env: dict[str, str]
 ) -> None:
@@ -320,6 +321,7 @@ def test_version_and_help(cli) -> None:
         assert option in helped.stdout
 
 
+@posix_only
 def test_without_git_installed_the_project_is_made_and_says_so(
     cli, tmp_path: Path, template_cache_env: dict[str, str]
 ) -> None:

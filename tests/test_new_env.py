@@ -12,6 +12,7 @@ from kestra_init.project.checks import encryption_key_problem
 from kestra_init.project.credentials import password_problem
 from kestra_init.project.env_create import add_missing_secrets, create_env_file
 from kestra_init.project.envfile import read_env
+from tests.helpers import assert_owner_only
 
 EXAMPLE = """\
 # Ports
@@ -40,7 +41,7 @@ def root(tmp_path: Path) -> Path:
 def test_env_holds_every_variable_with_fresh_secrets_readable_by_owner_only(root: Path) -> None:
     path = create_env_file(root)
     assert path == root / ".env"
-    assert path.stat().st_mode & 0o777 == 0o600
+    assert_owner_only(path)
     env = read_env(path)
     assert list(env) == [
         "KESTRA_PORT",

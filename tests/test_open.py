@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 from kestra_init.exit_codes import ExitCode
-from tests.helpers import assert_no_traceback
+from tests.helpers import assert_no_traceback, posix_only
 
 
 def make_project(root: Path, env: str) -> Path:
@@ -16,6 +16,7 @@ def make_project(root: Path, env: str) -> Path:
     return root
 
 
+@posix_only
 def test_a_browser_helper_that_prints_stays_off_stdout(cli, tmp_path: Path) -> None:
     project = make_project(tmp_path / "proj", "KESTRA_PORT=18123\n")
     opened = tmp_path / "opened.txt"

@@ -19,7 +19,13 @@ from kestra_init.exit_codes import ExitCode
 from kestra_init.kestra.connection import Connection
 from kestra_init.kestra.inputs import value_problem
 from kestra_init.kestra.models import FlowInput
-from tests.helpers import assert_no_traceback, json_data, make_api_project, read_envelope
+from tests.helpers import (
+    assert_no_traceback,
+    json_data,
+    make_api_project,
+    posix_only,
+    read_envelope,
+)
 from tests.sync_helpers import flow, write
 
 TYPED = """id: typed
@@ -197,6 +203,7 @@ def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyp
         time.sleep(0.05)
 
 
+@posix_only  # Windows sends no SIGINT to another process (only console events)
 def test_ctrl_c_during_run_leaves_the_execution_and_says_how_to_attach(cli, fake_kestra, tmp_path):
     project = make_api_project(tmp_path / "p", fake_kestra)
     fake_kestra.put_flow(SLEEPY)
@@ -225,6 +232,7 @@ def test_attach_to_an_unknown_execution_is_bad_input(cli, fake_kestra, tmp_path)
     assert "There is no execution nosuchexecution" in error["what"]
 
 
+@posix_only
 def test_ctrl_c_during_sync_says_what_was_applied(fake_kestra, tmp_path):
     project = make_api_project(tmp_path / "p", fake_kestra)
     for namespace in ("alpha", "beta", "gamma", "delta", "omega"):

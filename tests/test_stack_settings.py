@@ -30,6 +30,7 @@ from kestra_init.stack.checks import check_compose, check_memory, check_stack_na
 from kestra_init.stack.compose import resolve_settings
 from kestra_init.stack.engine import EngineInfo, parse_version
 from kestra_init.stack.model import parse_config, parse_ps
+from tests.helpers import posix_only
 
 GOOD_ENV = {
     "KESTRA_PORT": "8080",
@@ -135,6 +136,7 @@ echo '{"Service": "kestra", "Name": "demo-kestra-1", "ID": "1", "State": "runnin
 """
 
 
+@posix_only
 def test_a_container_removed_while_compose_lists_them_is_read_again_not_an_error(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,6 +27,7 @@ import yaml
 
 from kestra_init.project.credentials import password_problem
 from kestra_init.project.envfile import read_env
+from tests.helpers import assert_owner_only
 
 FLOW_FILES = {
     "hello_world": "flows/hello_world.yml",
@@ -349,7 +350,7 @@ def test_the_api_flow_reaches_kestra_where_its_runner_puts_it(renders: list[Rend
 def test_secrets_live_in_env_only_with_mode_600(renders: list[Render]) -> None:
     for render in renders:
         env_path = render.root / ".env"
-        assert env_path.stat().st_mode & 0o777 == 0o600
+        assert_owner_only(env_path)
         env = read_env(env_path)
         assert password_problem(env["KESTRA_ADMIN_PASSWORD"]) is None
         secrets = [
@@ -387,9 +388,11 @@ def test_without_the_docker_cli_the_compose_checks_skip_but_fail_where_docker_is
 
 
 def _check_jsonschema(schema: str, files: list[str]) -> None:
-    executable = Path(sys.executable).with_name("check-jsonschema")
+    # Next to the interpreter, as check-jsonschema(.exe) on Windows.
+    executable = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    assert executable, "check-jsonschema comes with the test extra"
     result = subprocess.run(
-        [str(executable), "--builtin-schema", schema, *files],
+        [executable, "--builtin-schema", schema, *files],
         capture_output=True,
         text=True,
         check=False,

@@ -19,7 +19,7 @@ import yaml
 from kestra_init.exit_codes import ExitCode
 from kestra_init.templating.cache import sync_packaged_template, template_repo_path
 from kestra_init.templating.source import packaged_template_dir
-from tests.helpers import assert_no_traceback, json_data
+from tests.helpers import assert_no_traceback, assert_owner_only, json_data, posix_only
 
 OLD = "0.0.9"
 NEW_SECTION = "## Changing things"
@@ -80,7 +80,7 @@ def test_template_changes_reach_the_project_and_user_edits_and_env_stay(
     assert "duration: PT9S  # mine" in flow.read_text()
     assert (project / "flows" / "mine.yml").is_file()
     assert (project / ".env").read_bytes() == env_before
-    assert (project / ".env").stat().st_mode & 0o777 == 0o600
+    assert_owner_only(project / ".env")
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] != OLD
     assert "admin_password" not in answers
@@ -246,10 +246,11 @@ def test_the_env_guard_restores_a_changed_env(tmp_path: Path) -> None:
         ".env was changed during the update and has been restored as it was"
     ]
     assert env.read_bytes() == b"A=original\n"
-    assert os.stat(env).st_mode & 0o777 == 0o600
+    assert_owner_only(env)
     assert _guard_env(env, b"A=original\n") == []
 
 
+@posix_only
 def test_a_project_made_without_the_template_cache_says_it_cannot_be_updated(
     cli, tmp_path: Path
 ) -> None:
@@ -288,3 +289,129 @@ def test_an_unknown_vcs_ref_is_a_usage_error_that_changes_nothing(
     assert "--vcs-ref nope is not a tag or commit of the template" in message
     assert "git ls-remote --tags" in message
     assert _git(project, "status", "--porcelain") == ""
+
+
+# Files the user edited and the update would remove ------------------------------------
+FEWER_FLOWS = ("--data", "example_flows=hello_world")
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    }
+
+
+@pytest.fixture
+def edited(project: Path) -> Path:
+    """The project with an edited example flow, committed."""
+    flow = project / "flows" / "python_outputs.yml"
+    flow.write_text(flow.read_text() + "# my notes on this flow\n")
+    _git(project, "commit", "-qam", "my notes")
+    return project
+
+
+def test_an_update_deleting_an_edited_file_is_refused_without_a_terminal(
+    cli, edited: Path, cache_env: dict[str, str]
+) -> None:
+    before = _files(edited)
+    result = cli("update", *FEWER_FLOWS, cwd=edited, env=cache_env)
+
+    assert result.returncode == ExitCode.FINDINGS, result.stdout + result.stderr
+    assert_no_traceback(result)
+    assert "Not updated" in result.stdout
+    assert "would be deleted    flows/python_outputs.yml" in result.stdout
+    assert "kestra-init update --force" in result.stdout
+    # Nothing changed: every file (the answers too), and git has nothing to commit.
+    assert _files(edited) == before
+    assert _git(edited, "status", "--porcelain") == ""
+
+    as_json = cli("update", *FEWER_FLOWS, "--json", cwd=edited, env=cache_env)
+    data = json_data(as_json.stdout, "update")
+    assert data["applied"] is False
+    assert data["lost_edits"] == [{"path": "flows/python_outputs.yml", "how": "deleted"}]
+    assert data["changes"] == []
+    assert _files(edited) == before
+
+
+def test_force_applies_it_and_says_which_edits_went(
+    cli, edited: Path, cache_env: dict[str, str]
+) -> None:
+    result = cli("update", *FEWER_FLOWS, "--force", cwd=edited, env=cache_env)
+
+    assert result.returncode == ExitCode.OK, result.stderr
+    assert not (edited / "flows" / "python_outputs.yml").exists()
+    assert not (edited / "flows" / "kestra_api.yml").exists()  # not edited: no question
+    message = " ".join(result.stderr.split())
+    assert "removed edits of yours in flows/python_outputs.yml (deleted" in message
+    assert "git checkout HEAD -- PATH" in message
+    # The user's version is where the warning says.
+    kept = _git(edited, "show", "HEAD:flows/python_outputs.yml")
+    assert "# my notes on this flow" in kept
+
+
+def test_an_update_removing_only_unedited_files_asks_nothing(
+    cli, project: Path, cache_env: dict[str, str]
+) -> None:
+    result = cli("update", *FEWER_FLOWS, "--json", cwd=project, env=cache_env)
+    assert result.returncode == ExitCode.OK, result.stderr
+    data = json_data(result.stdout, "update")
+    assert data["applied"] is True and data["lost_edits"] == []
+    assert {"status": "deleted", "path": "flows/python_outputs.yml"} in data["changes"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals exist on Unix only")
+@pytest.mark.parametrize(("typed", "applied"), [(b"n\r", False), (b"y\r", True)])
+def test_in_a_terminal_the_update_asks_first(
+    edited: Path, cache_env: dict[str, str], typed: bytes, applied: bool
+) -> None:
+    from tests.helpers import run_at_a_terminal
+
+    before = _files(edited)
+    result = run_at_a_terminal(["update", *FEWER_FLOWS], typed, cwd=edited, env=cache_env)
+
+    asked = " ".join(result.stderr.split())
+    assert "This update would remove edits of yours: flows/python_outputs.yml deleted" in asked
+    assert "Apply the update anyway?" in asked
+    flow = edited / "flows" / "python_outputs.yml"
+    if applied:
+        assert result.returncode == ExitCode.OK, result.stdout + result.stderr
+        assert not flow.exists()
+    else:
+        assert result.returncode == ExitCode.FINDINGS, result.stdout + result.stderr
+        assert _files(edited) == before
+        assert _git(edited, "status", "--porcelain") == ""
+
+
+def test_an_edit_replaced_without_a_conflict_counts_as_lost(tmp_path: Path) -> None:
+    # What `update` checks after Copier ran: the committed file (the user's), the
+    # recorded template's render of it, and the file now.
+    from kestra_init.templating.edits import LostEdit, lost_edits
+
+    project, old_render = tmp_path / "project", tmp_path / "old"
+    project.mkdir()
+    old_render.mkdir()
+    template_made = "id: a\nnamespace: n\ntasks: []\n"
+    (old_render / "a.yml").write_text(template_made)
+    (old_render / "b.yml").write_text(template_made)
+    (project / "a.yml").write_text(template_made + "# mine\n")  # edited
+    (project / "b.yml").write_text(template_made)  # as the template made it
+    (project / "c.yml").write_text("# my own file\n")  # not the template's
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "mine")
+
+    # The update replaced a.yml and b.yml by a new version, and deleted c.yml.
+    (project / "a.yml").write_text("id: a\nnamespace: n2\ntasks: []\n")
+    (project / "b.yml").write_text("id: a\nnamespace: n2\ntasks: []\n")
+    (project / "c.yml").unlink()
+    changes = [("modified", "a.yml"), ("modified", "b.yml"), ("deleted", "c.yml")]
+    assert lost_edits(project, changes, [], old_render) == [
+        LostEdit("a.yml", "overwritten"),
+        LostEdit("c.yml", "deleted"),
+    ]
+    # A merge that kept the user's line loses nothing; a conflict is reported as one.
+    (project / "a.yml").write_text("id: a\nnamespace: n2\ntasks: []\n# mine\n")
+    assert lost_edits(project, changes[:2], [], old_render) == []
+    assert lost_edits(project, [("deleted", "c.yml")], ["c.yml"], old_render) == []

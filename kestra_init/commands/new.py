@@ -25,6 +25,7 @@ from kestra_init.project import ANSWERS_FILE, ENV_EXAMPLE_FILE, ENV_FILE
 from kestra_init.project.env_create import create_env_file
 from kestra_init.templating.answers import load_questions, parse_data, secret_names
 from kestra_init.templating.cache import CacheUnavailable, sync_packaged_template
+from kestra_init.templating.destination import check_destination_name
 from kestra_init.templating.git import (
     GitOutcome,
     ensure_ignored,
@@ -32,10 +33,13 @@ from kestra_init.templating.git import (
     init_and_commit,
     work_tree_of,
 )
+from kestra_init.templating.pip_spec import installed_pip_spec
 from kestra_init.templating.render import copy_template
 from kestra_init.templating.source import CONFIG_NAMES, config_file, packaged_template_dir
 
 Progress = Callable[[str], None]
+# The answer naming what pip installs as kestra-init in the project's codespace and CI.
+PIP_SPEC_QUESTION = "kestra_init_pip_spec"
 
 # What the summary says about the files of our template.
 _DESCRIPTIONS = {
@@ -69,6 +73,8 @@ class NewResult:
     git: GitOutcome
     warnings: list[str] = field(default_factory=list)
     has_stack: bool = True  # a compose file `kestra-init up` can start (another template's may not)
+    # Files that were in the folder before (--force), kept out of the first commit.
+    left_out: list[str] = field(default_factory=list)
 
     @property
     def ui_port(self) -> int | None:
@@ -92,13 +98,17 @@ class NewResult:
             "answers": self.answers,
             "files": [{"path": f.path, "what": f.what} for f in self.files],
             "env_created": self.env_created,
-            "git": {"status": self.git.status, "detail": self.git.detail},
+            "git": {
+                "status": self.git.status,
+                "detail": self.git.detail,
+                "left_out": self.left_out,
+            },
             "warnings": self.warnings,
         }
 
 
 def create_project(
-    destination: Path,
+    destination: Path | str,
     *,
     data: Sequence[str] = (),
     defaults: bool = False,
@@ -109,7 +119,7 @@ def create_project(
     interactive: bool | None = None,
     progress: Progress = lambda _message: None,
 ) -> NewResult:
-    root = Path(os.path.abspath(destination.expanduser()))
+    root = check_destination_name(destination)
     interactive = sys.stdin.isatty() if interactive is None else interactive
     _check_destination(root, force=force)
 
@@ -132,6 +142,10 @@ def create_project(
         src_path, ref, label = _own_template_source(template_dir, vcs_ref, warnings)
     else:
         src_path, ref, label = str(template), vcs_ref, str(template)
+    # The project installs the kestra-init making it (a default: still asked,
+    # and --data overrides it).
+    pip_spec = installed_pip_spec() if own_template and PIP_SPEC_QUESTION in questions else None
+    user_defaults = {PIP_SPEC_QUESTION: pip_spec.requirement} if pip_spec else {}
 
     existed = root.exists()
     before = set(os.listdir(root)) if existed else set()
@@ -152,6 +166,7 @@ def create_project(
             keep=keep,
             # Known for a local template; a remote one's are not, so none is echoed.
             secret_names=secret_names(questions) if config else None,
+            user_defaults=user_defaults,
         )
         env_created = _write_env(root, answers, own_template, warnings, progress)
     except BaseException:
@@ -166,13 +181,27 @@ def create_project(
         warnings.append(
             "kept your own " + ", ".join(kept) + " (the template's version was not written)"
         )
+    if pip_spec and pip_spec.warning and _installs_elsewhere(answers, pip_spec.requirement):
+        warnings.append(pip_spec.warning)
 
-    outcome = _first_commit(root, top, progress) if git else GitOutcome("skipped", "--no-git")
+    # Only what this run made goes into the first commit: files that were in
+    # the folder before (--force) may be anything, credentials included.
+    kept_before = set(keep)
+    generated = [path for path in _files_under(root) if path not in kept_before]
+    left_out = [path for path in keep if path != ENV_FILE]
+    if git:
+        outcome = _first_commit(root, top, progress, only=generated if keep else None)
+    else:
+        outcome = GitOutcome("skipped", "--no-git")
     if outcome.status == "failed":
         warnings.append(
             f"git could not make the first commit ({outcome.detail}); "
             "commit the files yourself before running kestra-init update"
         )
+    if outcome.status != "committed":
+        left_out = []
+    elif left_out:
+        warnings.append(_left_out_warning(left_out))
 
     public = _public_answers(answers, questions)
     return NewResult(
@@ -180,11 +209,12 @@ def create_project(
         template=label,
         template_commit=_recorded_commit(root),
         answers=public,
-        files=_created_files(root, before, answers),
+        files=_created_files(root, generated, answers),
         env_created=env_created,
         git=outcome,
         warnings=warnings,
         has_stack=(root / "docker-compose.yml").is_file(),
+        left_out=left_out,
     )
 
 
@@ -316,8 +346,11 @@ def _keep_env_out_of_git(root: Path, warnings: list[str], *, in_repository: bool
         )
 
 
-def _first_commit(root: Path, top: Path | None, progress: Progress) -> GitOutcome:
-    """``top``: the repository already holding ``root``, if any."""
+def _first_commit(
+    root: Path, top: Path | None, progress: Progress, *, only: list[str] | None
+) -> GitOutcome:
+    """``top``: the repository already holding ``root``, if any; ``only``: the
+    files to commit (None: everything in the folder)."""
 
     if not git_available():
         return GitOutcome("no-git", "git is not installed")
@@ -326,7 +359,25 @@ def _first_commit(root: Path, top: Path | None, progress: Progress) -> GitOutcom
         # commits are the owner's to make.
         return GitOutcome("existing-repo", str(top))
     progress("Making the first git commit")
-    return init_and_commit(root, f"New Kestra project (kestra-init {__version__})")
+    return init_and_commit(root, f"New Kestra project (kestra-init {__version__})", only=only)
+
+
+def _installs_elsewhere(answers: dict[str, Any], requirement: str) -> bool:
+    """Whether the project installs ``requirement`` on other machines (codespace, CI, hooks)."""
+    places = ("devcontainer", "github_actions", "pre_commit")
+    return answers.get(PIP_SPEC_QUESTION) == requirement and any(answers.get(p) for p in places)
+
+
+def _left_out_warning(left_out: list[str]) -> str:
+    shown = ", ".join(left_out[:10]) + (
+        f" and {len(left_out) - 10} more" if len(left_out) > 10 else ""
+    )
+    return (
+        f"left out of the first commit, because they were in the folder before: {shown}. "
+        "Commit the ones that belong in the repository yourself (git add FILE), and add "
+        "the others (credentials, local files) to .gitignore: kestra-init update needs "
+        "a work tree with nothing uncommitted"
+    )
 
 
 def _public_answers(answers: dict[str, Any], questions: dict[str, Any]) -> dict[str, Any]:
@@ -362,20 +413,17 @@ def _recorded_commit(root: Path) -> str | None:
     return str(commit) if commit else None
 
 
-def _created_files(root: Path, before: set[str], answers: dict[str, Any]) -> list[CreatedFile]:
+def _created_files(root: Path, generated: list[str], answers: dict[str, Any]) -> list[CreatedFile]:
     stack = f"Kestra {answers.get('kestra_image_tag', '')}"
     if answers.get("database") == "postgres":
         stack += " + " + str(answers.get("postgres_image", "postgres")).replace(":", " ")
     elif answers.get("database") == "h2":
         stack += " with H2 inside"
-    files: list[CreatedFile] = []
-    for path in sorted(_walk(root)):
-        relative = path.relative_to(root).as_posix()
-        if relative.split("/", 1)[0] in before:
-            continue  # was there before (--force): not created by this run
-        what = _DESCRIPTIONS.get(relative, "")
-        files.append(CreatedFile(relative, what.format(stack=stack)))
-    return files
+    # Only what this run made: files that were there before (--force) are not listed.
+    return [
+        CreatedFile(relative, _DESCRIPTIONS.get(relative, "").format(stack=stack))
+        for relative in sorted(generated)
+    ]
 
 
 def _files_under(root: Path) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +29,23 @@ from kestra_init.templating.cache import (
     is_template_cache,
     sync_packaged_template,
 )
-from kestra_init.templating.git import changed_files, git_available, uncommitted_files, work_tree_of
+from kestra_init.templating.edits import LostEdit, lost_edits
+from kestra_init.templating.git import (
+    changed_files,
+    git_available,
+    restore_committed,
+    uncommitted_files,
+    work_tree_of,
+)
+from kestra_init.templating.pip_spec import installed_pip_spec, pinned
+from kestra_init.templating.render import render_recorded
 from kestra_init.templating.render import update_project as copier_update
 from kestra_init.templating.source import CONFIG_FILE, packaged_template_dir
 
 Progress = Callable[[str], None]
+# Asked before an update that would lose the user's edits is kept; True keeps it.
+ConfirmLostEdits = Callable[[list[LostEdit]], bool]
+PIP_SPEC_QUESTION = "kestra_init_pip_spec"
 # Copier's inline conflict markers (copier 9.x).
 _CONFLICT_MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
 
@@ -45,11 +58,16 @@ class UpdateResult:
     changes: list[tuple[str, str]]  # (modified|added|deleted|..., path)
     conflicts: list[str]  # paths left with conflict markers or a .rej file
     warnings: list[str] = field(default_factory=list)
+    # Edited files the update deleted or overwrote (kept with --force or a yes).
+    lost_edits: list[LostEdit] = field(default_factory=list)
+    # False when the update was undone because it would have lost those edits.
+    applied: bool = True
 
     @property
     def exit_code(self) -> ExitCode:
         # Conflicts are findings: the update ran, and the user has merging to do.
-        return ExitCode.FINDINGS if self.conflicts else ExitCode.OK
+        # An update held back for the user's edits ran and did not go through.
+        return ExitCode.FINDINGS if self.conflicts or not self.applied else ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +77,8 @@ class UpdateResult:
             "changes": [{"status": s, "path": p} for s, p in self.changes],
             "conflicts": self.conflicts,
             "warnings": self.warnings,
+            "applied": self.applied,
+            "lost_edits": [{"path": e.path, "how": e.how} for e in self.lost_edits],
         }
 
 
@@ -70,8 +90,11 @@ def update_project(
     vcs_ref: str | None = None,
     conflict: Literal["inline", "rej"] = "inline",
     interactive: bool | None = None,
+    confirm: ConfirmLostEdits | None = None,
     progress: Progress = lambda _message: None,
 ) -> UpdateResult:
+    """``confirm`` is asked when the update would delete or overwrite files the user
+    edited; None means yes (``--force``). A no puts every file back as committed."""
     project = find_project(project_dir)
     assert project is not None  # required=True raises instead
     root = project.root
@@ -100,12 +123,13 @@ def update_project(
     if own_template:
         progress("Preparing the template")
         ref = vcs_ref or _sync_cache(recorded)
+        _follow_the_installed_version(recorded, answers_given)
 
     env_before = _snapshot(root / ENV_FILE)
     interactive = sys.stdin.isatty() if interactive is None else interactive
+    source = str(recorded["_src_path"])
     # Copier may ask the questions the template added: no spinner over them.
     progress("" if interactive and not defaults else "Merging the template's changes")
-
     copier_update(
         root=root,
         vcs_ref=ref,
@@ -113,21 +137,93 @@ def update_project(
         defaults=defaults or not interactive,
         interactive=interactive,
         conflict=conflict,
-        source=str(recorded["_src_path"]),
+        source=source,
         # Only our own template's questions are known here; with none, no answer is echoed.
         secret_names=secret_names(questions) if own_template else None,
     )
     warnings = _guard_env(root / ENV_FILE, env_before)
-
     changes = changed_files(root)
+    conflicts = _conflicts(root, changes)
+    lost = _lost_edits(root, recorded, changes, conflicts)
+
+    old_version = _str_or_none(recorded.get("_commit"))
+    if lost:
+        progress("")  # a question may follow: no spinner over it
+        if confirm is not None and not confirm(lost):
+            # Nothing of the update stays: every file as committed, .env untouched.
+            restore_committed(root)
+            return UpdateResult(
+                root=root,
+                old_version=old_version,
+                new_version=_str_or_none(Project(root).answers.get("_commit")),
+                changes=[],
+                conflicts=[],
+                warnings=warnings,
+                lost_edits=lost,
+                applied=False,
+            )
+        warnings.append(
+            "the update removed edits of yours in "
+            + ", ".join(edit.describe() for edit in lost)
+            + "; your version is still in the last commit (git show HEAD:PATH, or "
+            "git checkout HEAD -- PATH to take it back)"
+        )
     return UpdateResult(
         root=root,
-        old_version=_str_or_none(recorded.get("_commit")),
+        old_version=old_version,
         new_version=_str_or_none(Project(root).answers.get("_commit")),
         changes=changes,
-        conflicts=_conflicts(root, changes),
+        conflicts=conflicts,
         warnings=warnings,
+        lost_edits=lost,
     )
+
+
+def _lost_edits(
+    root: Path, recorded: dict[str, Any], changes: list[tuple[str, str]], conflicts: list[str]
+) -> list[LostEdit]:
+    """The user's edits the update removed (see templating/edits.py)."""
+    touched = [
+        path
+        for status, path in changes
+        if status in ("deleted", "modified") and path not in conflicts and path != ANSWERS_FILE
+    ]
+    if not touched:
+        return []  # nothing deleted or rewritten: no need to know what the template made
+    source = str(recorded["_src_path"])
+    with tempfile.TemporaryDirectory(prefix="kestra-init-update-") as scratch:
+        # What the template made last time: the user's edits are the difference.
+        old_render = Path(scratch) / "recorded"
+        try:
+            render_recorded(
+                src_path=source,
+                vcs_ref=str(recorded["_commit"]),
+                answers=recorded,
+                dst=old_render,
+                source=source,
+            )
+        except BaseException:
+            restore_committed(root)  # unable to tell: change nothing rather than guess
+            raise
+        return lost_edits(root, changes, conflicts, old_render, skip=(ANSWERS_FILE,))
+
+
+def _follow_the_installed_version(recorded: dict[str, Any], answers_given: dict[str, Any]) -> None:
+    """Move the project's kestra-init pin to this kestra-init, when it was the default.
+
+    A project pinned to the kestra-init that made it (or to the bare name,
+    before pins) should, once updated by a newer one, install that one: its
+    files now come from it. A spec the organiser chose stays as it is.
+    """
+    if PIP_SPEC_QUESTION in answers_given or PIP_SPEC_QUESTION not in recorded:
+        return
+    spec = str(recorded[PIP_SPEC_QUESTION])
+    made_by = str(recorded.get("_commit") or "")
+    if spec in ("kestra-init", pinned(made_by)):
+        current = installed_pip_spec()
+        # Never a path of this machine in place of a release: the codespace would break.
+        if current.local_path is None and current.requirement != spec:
+            answers_given[PIP_SPEC_QUESTION] = current.requirement
 
 
 # Checks --------------------------------------------------------------------------

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+
+import typer
 from rich.markup import escape
 from rich.table import Table
 
-from kestra_init.commands.update import UpdateResult
+from kestra_init.commands.update import ConfirmLostEdits, UpdateResult
 from kestra_init.output.console import err, out
+from kestra_init.templating.edits import LostEdit
+
+
+def confirm_lost_edits(force: bool) -> ConfirmLostEdits | None:
+    """The question before an update that deletes or overwrites files the user edited.
+
+    None with --force (yes). Without a terminal the answer is no: the update is
+    undone and the result names the files (exit 1), never a guess.
+    """
+    if force:
+        return None
+
+    def ask(lost: Sequence[LostEdit]) -> bool:
+        if not sys.stdin.isatty():
+            return False
+        console = err()
+        console.print("[bold]This update would remove edits of yours:[/bold]")
+        for edit in lost:
+            console.print(f"  {escape(edit.path)}  {edit.how}", highlight=False)
+        console.print(
+            "Your versions stay in the last commit either way (git show HEAD:PATH).",
+            highlight=False,
+        )
+        return typer.confirm("Apply the update anyway?", default=False, err=True)
+
+    return ask
 
 
 def render_text(result: UpdateResult) -> None:
@@ -14,6 +44,9 @@ def render_text(result: UpdateResult) -> None:
     versions = f"{result.old_version or '?'} -> {result.new_version or '?'}"
     for warning in result.warnings:
         err().print(f"[yellow]Warning:[/yellow] {escape(warning)}")
+    if not result.applied:
+        _render_held_back(result)
+        return
     if not result.changes:
         console.print(f"[bold green]Up to date[/bold green]: nothing to change ({versions}).")
         return
@@ -40,3 +73,27 @@ def render_text(result: UpdateResult) -> None:
         soft_wrap=True,
     )
     console.print("  .env was not touched by the update", highlight=False)
+
+
+def _render_held_back(result: UpdateResult) -> None:
+    console = out()
+    console.print(
+        "[bold yellow]Not updated[/bold yellow]: the update would remove edits of yours, "
+        "so nothing was changed.",
+    )
+    table = Table(box=None, show_header=False, pad_edge=True, padding=(0, 2))
+    table.add_column("how", no_wrap=True)
+    table.add_column("path", style="cyan")
+    for edit in result.lost_edits:
+        table.add_row(f"would be {edit.how}", escape(edit.path))
+    console.print(table)
+    console.print("\n[bold]Next steps[/bold]")
+    console.print(
+        "  keep your files: copy them elsewhere (or keep the answer that makes them), or",
+        highlight=False,
+    )
+    console.print(  # soft_wrap: a command to copy is never cut in two
+        "  apply it anyway: kestra-init update --force (your versions stay in git history)",
+        highlight=False,
+        soft_wrap=True,
+    )

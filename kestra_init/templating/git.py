@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -54,20 +55,25 @@ def _may_be_in_a_repository(folder: Path) -> bool:
     return any((candidate / ".git").exists() for candidate in (resolved, *resolved.parents))
 
 
-def init_and_commit(root: Path, message: str) -> GitOutcome:
+def init_and_commit(root: Path, message: str, *, only: Sequence[str] | None = None) -> GitOutcome:
     """``git init`` + add everything (.gitignore applies) + a first commit.
 
-    Three git processes in the usual case: each costs a few milliseconds, and
-    `new` is measured against a bare `copier copy`.
+    ``only``: the files (relative to ``root``) to commit, when the folder holds
+    others that are not ours to commit (``new --force``); git-ignored ones and
+    .env are still left out. Three git processes in the usual case: each costs
+    a few milliseconds, and `new` is measured against a bare `copier copy`.
     """
     if not git_available():
         return GitOutcome("no-git", "git is not installed")
     try:
         _git(root, "init", "-q")
-        # Never .env, whatever a .gitignore kept by --force says: it holds the
-        # secrets. Excluded as a glob: a literal `:(exclude).env` makes git refuse
-        # the whole add when .env is also git-ignored (the usual case).
-        _git(root, "add", "-A", "--", ".", ":(exclude,glob)[.]env")
+        if only is None:
+            # Never .env, whatever a .gitignore kept by --force says: it holds the
+            # secrets. Excluded as a glob: a literal `:(exclude).env` makes git refuse
+            # the whole add when .env is also git-ignored (the usual case).
+            _git(root, "add", "-A", "--", ".", ":(exclude,glob)[.]env")
+        else:
+            _add_listed(root, [path for path in only if path != ".env"])
         committed = _git(root, "commit", "--no-verify", "-m", message, check=False)
         if committed.returncode != 0 and (identity := _identity_if_missing(root)):
             committed = _git(root, "commit", "--no-verify", "-m", message, env=identity)
@@ -82,6 +88,28 @@ def init_and_commit(root: Path, message: str) -> GitOutcome:
 
 
 _COMMIT_LINE = re.compile(r"^\[[^\]]*?\b([0-9a-f]{4,40})\]")
+
+
+def _add_listed(root: Path, paths: Sequence[str]) -> None:
+    """``git add`` exactly ``paths``, less the git-ignored ones (which git would refuse)."""
+    if not paths:
+        return
+    listed = "".join(f"{path}\0" for path in paths)
+    # Names are passed NUL-separated on stdin, literally (no glob, no magic):
+    # any file name works, and no command line grows too long.
+    # check-ignore takes no pathspec magic: its names are read as plain paths.
+    ignored = _git(root, "check-ignore", "--stdin", "-z", check=False, stdin=listed).stdout
+    skip = set(ignored.split("\0"))
+    wanted = "".join(f"{path}\0" for path in paths if path not in skip)
+    if wanted:
+        _git(
+            root,
+            "--literal-pathspecs",
+            "add",
+            "--pathspec-from-file=-",
+            "--pathspec-file-nul",
+            stdin=wanted,
+        )
 
 
 def ensure_ignored(
@@ -153,6 +181,29 @@ def changed_files(root: Path) -> list[tuple[str, str]]:
 _STATUS_WORDS = {"M": "modified", "A": "added", "D": "deleted", "R": "renamed", "?": "added"}
 
 
+def committed_bytes(root: Path, relative: str) -> bytes | None:
+    """The content of ``root/relative`` in the last commit; None when it has no such file."""
+    result = subprocess.run(
+        ["git", "show", f"HEAD:./{relative}"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
+def restore_committed(root: Path) -> None:
+    """Put every file under ``root`` back as the last commit has it.
+
+    Only for a work tree that was clean before (update checks that first):
+    then every untracked file under ``root`` was made since and is removed,
+    and git-ignored files (.env) are never touched.
+    """
+    _git(root, "reset", "-q", "--", ".")
+    _git(root, "checkout", "HEAD", "--", ".")
+    _git(root, "clean", "-f", "-d", "-q", "--", ".")
+
+
 def _identity_if_missing(root: Path) -> dict[str, str] | None:
     """An identity for this one commit when git has none configured.
 
@@ -172,11 +223,16 @@ def _identity_if_missing(root: Path) -> dict[str, str] | None:
 
 
 def _git(
-    cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+    cwd: Path,
+    *args: str,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["git", *args],
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         check=check,

@@ -7,6 +7,7 @@ only `new` and `update` need it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kestra_init.errors import EnvironmentProblem, UsageError
+from kestra_init.templating.prompts import whole_validation_messages
 
 # Copier's own words when an answer breaks a rule (copier 9.x, _user_data.py).
 _VALIDATION_RE = re.compile(r"^Validation error for question '(?P<name>[^']+)': (?P<why>.*)$", re.S)
@@ -33,13 +35,15 @@ def copy_template(
     interactive: bool,
     keep: Sequence[str] = (),
     secret_names: Collection[str] | None = None,
+    user_defaults: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Render the template into ``dst``; return every answer, secret ones included.
 
     ``keep``: paths (relative to ``dst``) that must not be written, even when the
     template has a file of that name. ``secret_names``: the template's secret
     questions, whose answers an error must never echo (None: not known, so no
-    answer is echoed).
+    answer is echoed). ``user_defaults``: defaults that replace the template's
+    own, still asked in a terminal (unlike ``data``, which answers).
     """
     from copier import run_copy
 
@@ -63,6 +67,7 @@ def copy_template(
             unsafe=False,
             cleanup_on_error=True,
             skip_if_exists=[_literal_pattern(path) for path in keep],
+            user_defaults=dict(user_defaults or {}),
         )
     return dict(worker.answers.combined)
 
@@ -109,6 +114,38 @@ def update_project(
     return dict(worker.answers.combined)
 
 
+def render_recorded(
+    *, src_path: str, vcs_ref: str, answers: Mapping[str, Any], dst: Path, source: str
+) -> None:
+    """Render the template version a project records, with its recorded answers, into ``dst``.
+
+    What the project's files were when the template last wrote them: `update`
+    compares the user's files with it to find their edits.
+    """
+    from copier import run_copy
+
+    recorded = {k: v for k, v in answers.items() if not k.startswith("_")}
+    with _copier_errors(
+        command="update",
+        interactive=False,
+        source=source,
+        vcs_ref=vcs_ref,
+        given={},
+        secret_names=None,
+    ):
+        run_copy(
+            src_path,
+            dst,
+            data=recorded,
+            vcs_ref=vcs_ref,
+            settings=_settings(),
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            unsafe=False,
+        )
+
+
 def _literal_pattern(path: str) -> str:
     """A gitignore-style pattern matching exactly ``path`` (Copier's skip_if_exists)."""
     escaped = "".join("\\" + c if c in "[]*?!#\\ " else c for c in path)
@@ -142,7 +179,7 @@ def _copier_errors(
     )
     from plumbum import ProcessExecutionError
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), whole_validation_messages():
         # Copier warns about dirty local templates and the like on stderr; our
         # own summary says what matters.
         warnings.simplefilter("ignore")
@@ -189,6 +226,13 @@ def _copier_errors(
                 "choose a folder you can write to, or fix its permissions",
             ) from error
         except OSError as error:
+            if error.errno == errno.ENAMETOOLONG:
+                raise UsageError(
+                    f"The path {error.filename or 'of the project'} is too long",
+                    "The file system refuses a name that long (a folder name may be at "
+                    "most 255 bytes on most systems).",
+                    "choose a shorter folder name or a folder nearer the top",
+                ) from error
             if error.filename is None:
                 raise
             raise EnvironmentProblem(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,7 +23,9 @@ PANEL = "Create a project"
 @app.command(rich_help_panel=PANEL)
 @reported("new")
 def new(
-    path: Annotated[Path, typer.Argument(help="Folder to create (or an empty one).")],
+    # Text, not a Path: Path("") is ".", and an empty PATH must be refused, not
+    # taken for the current folder.
+    path: Annotated[str, typer.Argument(help="Folder to create (or an empty one).")],
     data: DataOption = None,
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Take the default answer to every question.")
@@ -72,6 +73,10 @@ def update(
         ConflictStyle,
         typer.Option("--conflict", help="How to leave conflicts: inline markers or .rej files."),
     ] = ConflictStyle.inline,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Apply even when it deletes or overwrites files you edited."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> Outcome:
     """Merge the template's latest changes into this project; your edits and .env stay."""
@@ -86,6 +91,7 @@ def update(
             defaults=defaults,
             vcs_ref=vcs_ref,
             conflict=conflict.value,
+            confirm=update_output.confirm_lost_edits(force),
             progress=progress,
         )
     return result, update_output.render_text
