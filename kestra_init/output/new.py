@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from kestra_init.codespaces.environment import public_url
 from kestra_init.commands.new import NewResult
 from kestra_init.output.console import err, out
+from kestra_init.output.tables import Column, print_table
 
 
 @contextlib.contextmanager
@@ -54,13 +55,12 @@ def progress() -> Iterator[Callable[[str], None]]:
 def render_text(result: NewResult) -> None:
     console = out()
     console.print(f"[bold green]Created[/bold green] {escape(str(result.root))}")
-    table = Table(box=None, show_header=False, pad_edge=True, padding=(0, 2))
-    table.add_column("path", style="cyan", no_wrap=True)
-    table.add_column("what")
-    for item in result.files:
-        if item.what:  # the files a person needs to know about
-            table.add_row(item.path, item.what)
-    console.print(table)
+    rows = [
+        [Text(item.path, style="cyan"), Text(item.what)]
+        for item in result.files
+        if item.what  # the files a person needs to know about
+    ]
+    print_table(console, (Column("file"), Column("what it is", wraps=True)), rows)
 
     template = result.template
     if result.template_commit and result.template_commit not in template:

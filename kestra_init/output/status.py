@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from kestra_init.commands.status import FlowComparison, FlowStatus, StatusResult
-from kestra_init.output.console import out
+from kestra_init.output.console import out, print_wrapped
+from kestra_init.output.tables import Column, print_table
 from kestra_init.stack.model import ContainerState, Health
 
 _FLOW_STYLES = {
@@ -24,25 +25,39 @@ _FLOW_STYLES = {
 _SYNC_SENDS = (FlowComparison.DIFFERS, FlowComparison.CHANGED_HERE, FlowComparison.ONLY_LOCAL)
 _PULL_BRINGS = (FlowComparison.CHANGED_ON_SERVER, FlowComparison.CHANGED_BOTH)
 _HEALTH_STYLES = {Health.HEALTHY: "green", Health.UNHEALTHY: "red", Health.STARTING: "yellow"}
+# At 80 columns the ports and container names often do not fit: a list then.
+_SERVICE_COLUMNS = (
+    Column("service"),
+    Column("state"),
+    Column("health"),
+    Column("ports", label="ports"),
+    Column("container", label="container"),
+)
+_FLOW_COLUMNS = (
+    Column("namespace"),
+    Column("flow"),
+    Column("here vs server"),
+    Column("file", label="file"),
+)
 
 
 def render_text(result: StatusResult) -> None:
     console = out()
     console.print(f"[bold]{escape(result.project_name)}[/bold]  ({result.project_root})")
-    services = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("service", "state", "health", "ports", "container"):
-        services.add_column(column)
+    rows = []
     for service in result.services:
         style = "green" if service.state is ContainerState.RUNNING else "red"
         health_style = _HEALTH_STYLES.get(service.health, "dim")
-        services.add_row(
-            service.service,
-            f"[{style}]{service.state.value}[/{style}]",
-            f"[{health_style}]{service.health.value or '-'}[/{health_style}]",
-            ", ".join(service.ports) or "-",
-            service.container or "-",
+        rows.append(
+            [
+                Text(service.service),
+                Text(service.state.value, style=style),
+                Text(service.health.value or "-", style=health_style),
+                Text(", ".join(service.ports) or "-"),
+                Text(service.container or "-"),
+            ]
         )
-    console.print(services)
+    print_table(console, _SERVICE_COLUMNS, rows)
     console.print()
     version = result.kestra_version or f"unknown ({result.kestra_problem})"
     console.print(f"Kestra     {escape(version)}")
@@ -59,14 +74,16 @@ def render_text(result: StatusResult) -> None:
     if not result.flows:
         console.print("Flows: none in this project's flows/ folder.")
         return
-    flows = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("namespace", "flow", "here vs server", "file"):
-        flows.add_column(column)
-    for flow in result.flows:
-        style = _FLOW_STYLES.get(flow.state, "")
-        path = _relative(flow.path, result) if flow.path else "-"
-        flows.add_row(flow.namespace, flow.id, f"[{style}]{flow.state.value}[/{style}]", path)
-    console.print(flows)
+    flow_rows = [
+        [
+            Text(flow.namespace),
+            Text(flow.id),
+            Text(flow.state.value, style=_FLOW_STYLES.get(flow.state, "")),
+            Text(_relative(flow.path, result) if flow.path else "-"),
+        ]
+        for flow in result.flows
+    ]
+    print_table(console, _FLOW_COLUMNS, flow_rows)
     counts = {state: sum(1 for f in result.flows if f.state is state) for state in _FLOW_STYLES}
     summary = ", ".join(f"{n} {state.value}" for state, n in counts.items() if n)
     hints = []
@@ -80,7 +97,8 @@ def render_text(result: StatusResult) -> None:
         )
     elif any(f.state is FlowComparison.ONLY_SERVER for f in result.flows):
         hints.append("`kestra-init pull` makes a file for each flow only on the server.")
-    console.print(f"\n{summary}." + "".join(" " + hint for hint in hints), soft_wrap=True)
+    console.print()
+    print_wrapped(console, Text.from_markup(f"{summary}." + "".join(" " + h for h in hints)))
 
 
 def _names(flows: list[FlowStatus]) -> str:

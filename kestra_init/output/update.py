@@ -7,10 +7,11 @@ from collections.abc import Sequence
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from kestra_init.commands.update import ConfirmLostEdits, UpdateResult
 from kestra_init.output.console import err, out
+from kestra_init.output.tables import Column, print_table
 from kestra_init.templating.edits import LostEdit
 
 
@@ -51,14 +52,15 @@ def render_text(result: UpdateResult) -> None:
         console.print(f"[bold green]Up to date[/bold green]: nothing to change ({versions}).")
         return
     console.print(f"[bold]Updated[/bold] {escape(str(result.root))} ({escape(versions)})")
-    table = Table(box=None, show_header=False, pad_edge=True, padding=(0, 2))
-    table.add_column("status", no_wrap=True)
-    table.add_column("path", style="cyan")
     conflicts = set(result.conflicts)
-    for status, path in sorted(result.changes, key=lambda c: (c[1] not in conflicts, c[1])):
-        label = "[bold red]conflict[/bold red]" if path in conflicts else status
-        table.add_row(label, escape(path))
-    console.print(table)
+    rows = [
+        [
+            Text("conflict", style="bold red") if path in conflicts else Text(status),
+            Text(path, style="cyan"),
+        ]
+        for status, path in sorted(result.changes, key=lambda c: (c[1] not in conflicts, c[1]))
+    ]
+    print_table(console, (Column("change"), Column("file")), rows)
     console.print("\n[bold]Next steps[/bold]")
     if conflicts:
         console.print(
@@ -81,12 +83,10 @@ def _render_held_back(result: UpdateResult) -> None:
         "[bold yellow]Not updated[/bold yellow]: the update would remove edits of yours, "
         "so nothing was changed.",
     )
-    table = Table(box=None, show_header=False, pad_edge=True, padding=(0, 2))
-    table.add_column("how", no_wrap=True)
-    table.add_column("path", style="cyan")
-    for edit in result.lost_edits:
-        table.add_row(f"would be {edit.how}", escape(edit.path))
-    console.print(table)
+    rows = [
+        [Text(f"would be {edit.how}"), Text(edit.path, style="cyan")] for edit in result.lost_edits
+    ]
+    print_table(console, (Column("your edit"), Column("file")), rows)
     console.print("\n[bold]Next steps[/bold]")
     console.print(
         "  keep your files: copy them elsewhere (or keep the answer that makes them), or",
