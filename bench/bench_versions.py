@@ -45,7 +45,8 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     took = time.perf_counter() - started
-    if done.returncode not in (0, 1):
+    # exit 1 is "findings" (validate of the bench flows); a missing module is not
+    if done.returncode not in (0, 1) or "No module named" in done.stderr:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-1500:]}")
     return took
 
@@ -65,7 +66,9 @@ def main() -> int:
     parser.add_argument("--docker", action="store_true", help="also `up` on a running stack")
     args = parser.parse_args()
     pythons = {
-        "before": str((args.before / ".venv" / "bin" / "python").resolve()),
+        # absolute, not resolved: the venv's python is a symlink to the base
+        # interpreter, which would run without the venv's packages
+        "before": str((args.before / ".venv" / "bin" / "python").absolute()),
         "after": str(ROOT / ".venv" / "bin" / "python"),
     }
     for name, python in pythons.items():

@@ -72,10 +72,17 @@ def cli() -> CliRunner:
         env: dict[str, str] | None = None,
         input: str | None = None,
         timeout: float = 300,
+        prefix: Sequence[str] = (),
     ) -> subprocess.CompletedProcess:
         full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "dumb"}
         full_env.update(env or {})
-        command: Sequence[str] = [sys.executable, "-m", "kestra_init", *map(str, args)]
+        command: Sequence[str] = [
+            *prefix,
+            sys.executable,
+            "-m",
+            "kestra_init",
+            *map(str, args),
+        ]
         return subprocess.run(
             command,
             cwd=cwd,

@@ -158,3 +158,17 @@ def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
     """A user-facing failure must never show a Python traceback."""
     for stream in (result.stdout, result.stderr):
         assert "Traceback (most recent call last)" not in stream, stream
+
+
+def as_permissions_apply() -> list[str]:
+    """A command prefix under which file modes hold, for root too.
+
+    Root reads a folder of mode 0 through its DAC capabilities; without them in
+    the bounding set (util-linux's setpriv, part of every Debian), the kernel
+    checks the mode bits as for anyone else. Empty when not root.
+    """
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed to test unreadable files as root"
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]

@@ -27,6 +27,7 @@ HEAVY = (
     "httpx",
     "kestra_init.kestra.client",
     "kestra_init.kestra.transport",
+    "kestra_init.kestra.lean_httpx",
     "rich.live",
     "rich.progress",
     "rich.status",
@@ -36,6 +37,16 @@ HEAVY = (
     # The linter with every rule (0.1 s): `services.local_flows` loads it only for a
     # file that changed, `commands.up` in a thread while Docker answers.
     "kestra_init.flows.lint",
+    # Only `sync --watch` runs a watch session (commands/sync.py).
+    "kestra_init.services.watch",
+    "kestra_init.services.watch_changes",
+    # Read only when a project has a settings file (project/settings.py).
+    "tomllib",
+    "tomli",
+    # rich's Table only for a layout the grid of output/tables.py does not draw,
+    # its prompt only when a question is asked.
+    "rich.table",
+    "rich.prompt",
 )
 
 

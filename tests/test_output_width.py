@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 from rich.console import Console
 
 from kestra_init.output.tables import Column, print_table
@@ -78,6 +79,29 @@ def test_a_table_that_does_not_fit_becomes_a_list_with_labels() -> None:
     assert f"file: {long_path}" in narrow  # list layout: one labelled line per field
     assert "flow" not in narrow.split("\n")[0]  # no header row in the list layout
     assert long_path in wide and "file:" not in wide  # the grid, whole
+
+
+def test_grid_columns_line_up_wrap_under_their_column_and_end_without_spaces() -> None:
+    rows = [
+        ["demo.éte/日本", "update", "flows/日本.yml", "Kestra accepted revision 4"],
+        ["demo.b", "create", "flows/b.yml", "refused: " + "word " * 20 + "end"],
+    ]
+    text = _render(80, rows)
+    lines = text.splitlines()
+    assert lines[0].split() == ["flow", "action", "file", "msg"]
+    assert all(line == line.rstrip() for line in lines), text  # clean in CI logs
+    # "action" starts at the same terminal column on every row, wide characters
+    # (two cells each) included.
+    starts = [
+        cell_len(line[: line.index(word)])
+        for line, word in zip(lines[:3], ["action", "update", "create"], strict=True)
+    ]
+    assert len(set(starts)) == 1, text
+    # The long message goes on under its own column, at spaces.
+    message_at = cell_len(lines[1][: lines[1].index("Kestra")])
+    continued = lines[3:]
+    assert continued and all(line[:message_at].strip() == "" for line in continued), text
+    assert " ".join(" ".join(lines[2:]).split()).endswith("word word end"), text
 
 
 def _pty_output(args: list[str], cwd: Path, columns: int) -> str:

@@ -6,17 +6,16 @@ HTTP; edits "in the UI" are flows stored on the fake directly (a new revision).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-import pytest
 
 from kestra_init.exit_codes import ExitCode
 from tests.fake_kestra import free_port
 from tests.helpers import (
+    as_permissions_apply,
     assert_no_traceback,
     json_data,
     make_api_project,
+    posix_only,
     read_envelope,
     run_at_a_terminal,
 )
@@ -279,7 +278,7 @@ def test_outside_a_project_pull_says_so(cli, fake_kestra, tmp_path):
     assert_no_traceback(result)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file whatever its mode")
+@posix_only
 def test_an_unreadable_flows_folder_stops_the_pull_before_any_write(cli, fake_kestra, tmp_path):
     project = make_api_project(tmp_path / "p", fake_kestra)
     locked = project / "flows/locked"
@@ -288,7 +287,7 @@ def test_an_unreadable_flows_folder_stops_the_pull_before_any_write(cli, fake_ke
     fake_kestra.put_flow(flow("y"))
     locked.chmod(0)
     try:
-        result = cli("pull", cwd=project)
+        result = cli("pull", cwd=project, prefix=as_permissions_apply())
     finally:
         locked.chmod(0o755)
     assert result.returncode == ExitCode.ENVIRONMENT, result.stdout + result.stderr

@@ -7,6 +7,7 @@ a person sees (table, summary, exit codes, no traceback).
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -512,3 +513,37 @@ def test_the_cli_modules_of_sync_and_run_do_not_load_httpx() -> None:
     )
     answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert answer.stdout.strip() == "False", answer.stderr
+
+
+def test_a_sync_with_nothing_changed_loads_no_linter_no_watcher_no_prompt(
+    fake_kestra, flows_dir
+) -> None:
+    # What keeps an unchanged sync of 2,000 flows near 0.5 s (bench/bench_sync_scale.py):
+    # nothing to send means nothing to parse; the watcher and prompts are for other runs;
+    # httpx's own command line (rich.progress, pygments) is never loaded (kestra/lean_httpx.py).
+    import subprocess
+    import sys
+
+    for number in range(5):
+        write(flows_dir, f"f{number}.yml", flow(f"f{number}"))
+    with client_for(fake_kestra) as client:
+        assert sync_folder(client, flows_dir).exit_code is ExitCode.OK
+    probe = (
+        "import sys\n"
+        f"sys.argv = ['kestra-init', 'sync', {str(flows_dir)!r}, '--server', {fake_kestra.url!r}]\n"
+        "from kestra_init.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
+        "loaded = sorted(m for m in sys.modules if m in {'kestra_init.flows.lint', "
+        "'kestra_init.services.watch', 'watchfiles', 'rich.prompt', 'rich.table', 'tomllib', "
+        "'rich.progress', 'pygments'})\n"
+        "print('LOADED', loaded, 'CODE', code)\n"
+    )
+    env = {
+        **os.environ,
+        "KESTRA_USERNAME": str(fake_kestra.username),
+        "KESTRA_PASSWORD": str(fake_kestra.password),
+    }
+    answer = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=flows_dir, env=env
+    )
+    assert answer.stdout.strip().endswith("LOADED [] CODE 0"), answer.stdout + answer.stderr

@@ -7,12 +7,14 @@ test edits files as an editor would and polls what the fake stores.
 from __future__ import annotations
 
 import json
-import os
-
-import pytest
 
 from kestra_init.exit_codes import ExitCode
-from tests.helpers import assert_no_traceback, make_api_project
+from tests.helpers import (
+    as_permissions_apply,
+    assert_no_traceback,
+    make_api_project,
+    posix_only,
+)
 from tests.sync_helpers import flow, write
 from tests.watch_helpers import WatchRun, eventually
 
@@ -211,12 +213,12 @@ def test_watch_outside_a_project_and_with_a_dry_run_says_why(cli, fake_kestra, t
         assert_no_traceback(result)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder whatever its mode")
+@posix_only
 def test_watch_with_an_unreadable_flows_folder_says_why(cli, fake_kestra, tmp_path):
     project = make_api_project(tmp_path / "p", fake_kestra)
     (project / "flows").chmod(0)
     try:
-        result = cli("sync", "--watch", cwd=project)
+        result = cli("sync", "--watch", cwd=project, prefix=as_permissions_apply())
     finally:
         (project / "flows").chmod(0o755)
     assert result.returncode == ExitCode.ENVIRONMENT

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kestra_init.errors import EnvironmentProblem, UsageError
 from kestra_init.flows.lint_context import context_for_project
@@ -18,14 +19,9 @@ from kestra_init.project import find_project
 from kestra_init.services.local_flows import read_flow_set
 from kestra_init.services.sync.pipeline import SyncOptions, sync_flows
 from kestra_init.services.sync.results import ConfirmDeletes, ProgressCallback, SyncResult
-from kestra_init.services.watch import (
-    ConfirmPrune,
-    WatchListener,
-    WatchResult,
-    WatchSession,
-    WatchSettings,
-)
-from kestra_init.services.watch_changes import WatchedPaths
+
+if TYPE_CHECKING:
+    from kestra_init.services.watch import ConfirmPrune, WatchListener, WatchResult
 
 # A watch waits on the server less than a one-off sync (30 s): a server that hangs
 # is retried with backoff, the saves made meanwhile kept and sent then.
@@ -117,7 +113,10 @@ def watch(
     listener: WatchListener,
 ) -> WatchResult:
     """`sync --watch`: a first sync, then one per burst of saves, until Ctrl-C."""
+    # Imported here: a one-off sync needs neither the watcher nor its session.
     from kestra_init.kestra.client import KestraClient
+    from kestra_init.services.watch import WatchSession, WatchSettings
+    from kestra_init.services.watch_changes import WatchedPaths
 
     project = find_project(start, required=True)
     if paths:

@@ -15,8 +15,6 @@ from collections.abc import Generator, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-import httpx
-
 from kestra_init.errors import KestraApiError, KestraInitError
 from kestra_init.kestra.http_errors import (
     api_error,
@@ -24,6 +22,7 @@ from kestra_init.kestra.http_errors import (
     unexpected_answer,
     unreachable_error,
 )
+from kestra_init.kestra.lean_httpx import httpx
 from kestra_init.kestra.models import (
     BULK_SEPARATOR,
     LITERAL_FLOW_ROUTES,

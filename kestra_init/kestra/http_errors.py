@@ -21,7 +21,7 @@ from kestra_init.errors import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    from kestra_init.kestra.lean_httpx import httpx
 from kestra_init.kestra.connection import Connection
 from kestra_init.project.credentials import password_problem, username_problem
 

@@ -20,8 +20,6 @@ import time
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import httpx
-
 from kestra_init import __version__
 from kestra_init.errors import KestraInitError
 from kestra_init.kestra.connection import Connection
@@ -33,6 +31,7 @@ from kestra_init.kestra.http_errors import (
     unexpected_answer,
     unreachable_error,
 )
+from kestra_init.kestra.lean_httpx import httpx
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRIES = 3

@@ -46,15 +46,23 @@ def print_wrapped(console: Console, text: Text | str, *, indent: int = 0) -> Non
     word longer than the width (a path, a URL) gets a line of its own, whole,
     which a terminal may wrap but a log keeps as it is.
     """
+    console.print(
+        Text("\n").join(wrapped_lines(console.width, text, indent=indent)), soft_wrap=True
+    )
+
+
+def wrapped_lines(width: int, text: Text | str, *, indent: int = 0) -> list[Text]:
+    """``text`` cut at spaces into lines of ``width`` (less ``indent``), words whole."""
     body = Text(text) if isinstance(text, str) else text
-    width = max(20, console.width - indent)
+    width = max(20, width - indent)
     pad = " " * indent
+    lines: list[Text] = []
     for paragraph in body.split("\n"):
         plain = paragraph.plain
         starts = [match.start() for match in re.finditer(r"\S+", plain)]
         ends = [match.end() for match in re.finditer(r"\S+", plain)]
         if not starts:
-            console.print(pad, soft_wrap=True)
+            lines.append(Text(pad))
             continue
         line_start = starts[0]
         cuts: list[tuple[int, int]] = []
@@ -65,5 +73,5 @@ def print_wrapped(console: Console, text: Text | str, *, indent: int = 0) -> Non
                 line_start = start
             line_end = end
         cuts.append((line_start, line_end))
-        for start, end in cuts:
-            console.print(Text(pad) + paragraph[start:end], soft_wrap=True)
+        lines.extend(Text(pad) + paragraph[start:end] for start, end in cuts)
+    return lines

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
-from rich.prompt import Confirm
 from rich.text import Text
 
 from kestra_init.errors import UsageError
@@ -144,6 +143,8 @@ def confirm_deletes(yes: bool, view: ProgressView | None = None) -> ConfirmDelet
             )
             for entry in entries:
                 console.print(f"  [red]- {escape(entry.namespace)}.{escape(entry.id)}[/red]")
+            from rich.prompt import Confirm  # a prompt is rare: not loaded for every sync
+
             return Confirm.ask("Delete them?", console=console, default=False)
 
     return ask

@@ -19,11 +19,6 @@ from typing import Any
 
 from kestra_init.errors import UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 has no tomllib; tomli is the same parser
-    import tomli as tomllib
-
 SETTINGS_FILE = "kestra-init.toml"
 PYPROJECT_FILE = "pyproject.toml"
 _KEYS = {"target", "ignore"}
@@ -61,6 +56,11 @@ def read_validate_settings(path: Path | None) -> ValidateSettings:
     """The `validate` table of ``path``; raises UsageError when it cannot be used."""
     if path is None:
         return ValidateSettings()
+    # Imported only when a settings file exists: most projects have none.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10 has no tomllib; tomli is the same parser
+        import tomli as tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

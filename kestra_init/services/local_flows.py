@@ -101,14 +101,20 @@ class FlowSet:
         self, files: Iterable[FlowFile], *, checks: bool, context: LintContext | None = None
     ) -> None:
         """Parse ``files`` (and run every rule on them with ``checks``), once each."""
+        todo = [
+            file
+            for file in files
+            if file.unread is None
+            and not file.refused
+            and not (file.lint is not None and (file.checked or not checks))
+        ]
+        if not todo:
+            return
         # The linter and its rules load here, when a file needs them: a sync where
-        # nothing changed never parses a file, and saves their 0.1 s.
+        # nothing changed never parses a file, and saves their import.
         from kestra_init.flows.lint import lint_text
 
-        for file in files:
-            done = file.lint is not None and (file.checked or not checks)
-            if file.unread is not None or file.refused or done:
-                continue
+        for file in todo:
             file.lint = lint_text(file.path, file.text, context, checks=checks)
             file.checked = checks
 
