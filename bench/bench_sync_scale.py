@@ -73,24 +73,32 @@ def run_sync(python: str, server: FakeKestra, folder: Path) -> tuple[float, floa
 
 
 def measure(
-    python: str, folder: Path, count: int, namespaces: int, repeat: int
-) -> dict[str, float]:
-    first, rss, again, requests = [], [], [], []
+    pythons: list[tuple[str, str]], folder: Path, count: int, namespaces: int, repeat: int
+) -> dict[str, dict[str, float]]:
+    """Each installation's figures; the runs alternate between them, so that both
+    meet the same load on a noisy machine."""
+    runs: dict[str, dict[str, list[float]]] = {
+        label: {"first": [], "rss": [], "again": [], "requests": []} for label, _ in pythons
+    }
     for _ in range(repeat):
-        with FakeKestra(quiet=True) as server:
-            seconds, peak = run_sync(python, server, folder)
-            first.append(seconds)
-            rss.append(peak)
-            assert len(server.flows()) == count
-            server.clear_requests()
-            seconds, _ = run_sync(python, server, folder)
-            again.append(seconds)
-            requests.append(len(server.requests))
+        for label, python in pythons:
+            with FakeKestra(quiet=True) as server:
+                seconds, peak = run_sync(python, server, folder)
+                runs[label]["first"].append(seconds)
+                runs[label]["rss"].append(peak)
+                assert len(server.flows()) == count
+                server.clear_requests()
+                seconds, _ = run_sync(python, server, folder)
+                runs[label]["again"].append(seconds)
+                runs[label]["requests"].append(len(server.requests))
     return {
-        "first": statistics.median(first),
-        "rss_mb": max(rss),
-        "unchanged": statistics.median(again),
-        "requests_per_namespace": max(requests) / namespaces,
+        label: {
+            "first": statistics.median(got["first"]),
+            "rss_mb": max(got["rss"]),
+            "unchanged": statistics.median(got["again"]),
+            "requests_per_namespace": max(got["requests"]) / namespaces,
+        }
+        for label, got in runs.items()
     }
 
 
@@ -110,8 +118,7 @@ def main() -> int:
         for _label, python in pythons:  # untimed: bytecode written, file cache warm
             with FakeKestra(quiet=True) as server:
                 run_sync(python, server, folder)
-        results = {label: measure(py, folder, args.flows, args.namespaces, args.repeat)
-                   for label, py in pythons}  # fmt: skip
+        results = measure(pythons, folder, args.flows, args.namespaces, args.repeat)
         print(f"{args.flows} flows in {args.namespaces} namespaces, median of {args.repeat}\n")
         labels = [label for label, _ in pythons]
         print(f"{'figure':<28}" + "".join(f"{label:>16}" for label in labels) + f"{'goal':>10}")
@@ -124,6 +131,12 @@ def main() -> int:
         for title, key, form in rows:
             cells = "".join(f"{form.format(results[label][key]):>16}" for label in labels)
             print(f"{title:<28}{cells}{form.format(GOALS[key]):>10}")
+        if args.compare:
+            ratios = "".join(
+                f"{results['this checkout'][key] / results['--compare'][key]:>16.2f}"
+                for key in ("first", "unchanged")
+            )
+            print(f"\nthis checkout / --compare, first and unchanged: {ratios}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
