@@ -126,3 +126,15 @@ class ValidateFormat(str, Enum):
     text = "text"
     json = "json"
     github = "github"
+
+
+# `run` and `attach`: how long to follow an execution.
+FollowTimeoutOption = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Stop waiting after this long (exit 5); the execution itself goes on.",
+        show_default=False,
+    ),
+]

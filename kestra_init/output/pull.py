@@ -14,7 +14,8 @@ from rich.text import Text
 from kestra_init.errors import UsageError
 from kestra_init.output.console import err, out
 from kestra_init.output.diagnostics import shown_path
-from kestra_init.output.tables import Column, print_table
+from kestra_init.output.sync import FILE_COLUMNS, FLOW_COLUMNS
+from kestra_init.output.tables import print_table
 from kestra_init.services.pull.model import PullAction, PullItem, PullOutcome, PullResult
 from kestra_init.services.pull.pipeline import ConfirmPull
 
@@ -48,19 +49,6 @@ _ORDER = {
     PullAction.LOCAL: 2,
     PullAction.UNCHANGED: 3,
 }
-_COLUMNS = (
-    Column("Flow"),
-    Column("Action"),
-    Column("Result"),
-    Column("File", label="file"),
-    Column("Message", wraps=True),
-)
-_FILE_COLUMNS = (
-    Column("Namespace file"),
-    Column("Action"),
-    Column("Result"),
-    Column("Message", wraps=True),
-)
 
 
 def confirm_pull(yes: bool, force: bool) -> ConfirmPull | None:
@@ -113,7 +101,7 @@ def render_text(result: PullResult) -> None:
             for item in sorted(result.files, key=lambda i: (_ORDER[i.action], i.label))
             if item.action is not PullAction.UNCHANGED or len(result.files) <= 40
         ]
-        print_table(console, _FILE_COLUMNS, rows, title="Namespace files")
+        print_table(console, FILE_COLUMNS, rows, title="Namespace files")
     _render_diffs(console, result)
     console.print(_summary(result), soft_wrap=True)
 
@@ -136,7 +124,7 @@ def _render_flows(console: Console, result: PullResult, cwd: Path) -> None:
                 Text(item.message, style=_message_style(item)),
             ]
         )
-    print_table(console, _COLUMNS, rows, title=f"Flows on {result.server}")
+    print_table(console, FLOW_COLUMNS, rows, title=f"Flows on {result.server}")
     hidden = len(items) - len(shown)
     if hidden:
         console.print(

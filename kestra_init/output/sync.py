@@ -58,14 +58,15 @@ _ORDER = {
     Action.SERVER_ONLY: 2,
     Action.UNCHANGED: 3,
 }
-_FLOW_COLUMNS = (
+# The columns of a plan of flows and of namespace files: sync's and pull's tables.
+FLOW_COLUMNS = (
     Column("Flow"),
     Column("Action"),
     Column("Result"),
     Column("File", label="file"),
     Column("Message", wraps=True),
 )
-_FILE_COLUMNS = (
+FILE_COLUMNS = (
     Column("Namespace file"),
     Column("Action"),
     Column("Result"),
@@ -168,7 +169,7 @@ def render_text(result: SyncResult) -> None:
             ]
             for row in sorted(result.files, key=lambda r: (r.namespace, r.path))
         ]
-        print_table(console, _FILE_COLUMNS, rows, title="Namespace files")
+        print_table(console, FILE_COLUMNS, rows, title="Namespace files")
     for skipped in result.skipped:  # as `validate` reports them: an info line each
         where = shown_path(skipped.path, cwd) + (f":{skipped.line}" if skipped.line else "")
         console.print(Text(f"{where} {skipped.message}", style="dim"), soft_wrap=True)
@@ -207,7 +208,7 @@ def _render_flows(console: Console, result: SyncResult, cwd: Path) -> None:
                 Text(row.message, style="red" if row.outcome is Outcome.FAILED else "dim"),
             ]
         )
-    print_table(console, _FLOW_COLUMNS, rows, title=f"Flows on {result.server}")
+    print_table(console, FLOW_COLUMNS, rows, title=f"Flows on {result.server}")
     hidden = len(flows) - len(shown)
     if hidden:
         console.print(

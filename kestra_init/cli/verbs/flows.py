@@ -9,6 +9,7 @@ import typer
 
 from kestra_init.cli.options import (
     ApiTokenOption,
+    FollowTimeoutOption,
     JsonOption,
     PasswordOption,
     ProjectOption,
@@ -300,15 +301,7 @@ def run(
             help="Follow the execution to its end, or print its id and return at once.",
         ),
     ] = True,
-    timeout: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            help="Stop waiting after this long (exit 5); the execution itself goes on.",
-            show_default=False,
-        ),
-    ] = None,
+    timeout: FollowTimeoutOption = None,
     project: ProjectOption = None,
     server: ServerOption = None,
     username: UsernameOption = None,
@@ -341,15 +334,7 @@ def attach(
         str,
         typer.Argument(metavar="EXECUTION_ID", help="The execution to follow (run prints it)."),
     ],
-    timeout: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            help="Stop waiting after this long (exit 5); the execution itself goes on.",
-            show_default=False,
-        ),
-    ] = None,
+    timeout: FollowTimeoutOption = None,
     project: ProjectOption = None,
     server: ServerOption = None,
     username: UsernameOption = None,
