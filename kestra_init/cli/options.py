@@ -138,3 +138,15 @@ FollowTimeoutOption = Annotated[
         show_default=False,
     ),
 ]
+
+# `up` and `prepare`: how long to wait for a Docker daemon that starts late.
+WaitForDockerOption = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        "--wait-for-docker",
+        min=0,
+        metavar="SECONDS",
+        help="Wait this long for a Docker daemon that is still starting "
+        "(default: 120 in a codespace or dev container, else 0).",
+    ),
+]

@@ -12,6 +12,7 @@ from kestra_init.cli.options import (
     JsonOption,
     LogsComposeFileOption,
     ProjectOption,
+    WaitForDockerOption,
 )
 from kestra_init.cli.reporting import Outcome, reported
 from kestra_init.cli.root import app
@@ -42,16 +43,7 @@ def up(
         bool,
         typer.Option("--smoke", help="Run the hello_world flow and wait for it to succeed."),
     ] = False,
-    wait_for_docker: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option(
-            "--wait-for-docker",
-            min=0,
-            metavar="SECONDS",
-            help="Wait this long for a Docker daemon that is still starting "
-            "(default: 120 in a codespace or dev container, else 0).",
-        ),
-    ] = None,
+    wait_for_docker: WaitForDockerOption = None,
     as_json: JsonOption = False,
 ) -> Outcome:
     """Start Kestra (checks, docker compose up, readiness), then validate and load the flows."""
@@ -70,16 +62,7 @@ def up(
 def prepare(
     project: ProjectOption = None,
     compose_file: ComposeFileOption = None,
-    wait_for_docker: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option(
-            "--wait-for-docker",
-            min=0,
-            metavar="SECONDS",
-            help="Wait this long for a Docker daemon that is still starting "
-            "(default: 120 in a codespace or dev container, else 0).",
-        ),
-    ] = None,
+    wait_for_docker: WaitForDockerOption = None,
     as_json: JsonOption = False,
 ) -> Outcome:
     """Pull the stack's images and check the flows, starting nothing (for prebuilds and CI)."""
