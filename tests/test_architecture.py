@@ -43,9 +43,7 @@ HEAVY = (
     # Read only when a project has a settings file (project/settings.py).
     "tomllib",
     "tomli",
-    # rich's Table only for a layout the grid of output/tables.py does not draw,
-    # its prompt only when a question is asked.
-    "rich.table",
+    # rich's prompt only when a question is asked.
     "rich.prompt",
 )
 

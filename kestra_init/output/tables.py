@@ -34,7 +34,7 @@ class Column:
     header: str
     # Shown in the list layout as "label: value" on its own line ("" = on the first line).
     label: str = ""
-    # The column may wrap at spaces (a message); every other column stays on one line.
+    # The column may wrap at spaces (a message; one per table); the others stay on one line.
     wraps: bool = False
 
 
@@ -49,6 +49,8 @@ def print_table(
     title: str = "",
 ) -> None:
     """Print ``rows`` as a table when it fits whole, else as one block per row."""
+    if sum(column.wraps for column in columns) > 1:
+        raise ValueError("a table has at most one column that wraps (its message)")
     cells = [[cell if isinstance(cell, Text) else Text(cell) for cell in row] for row in rows]
     if not cells:
         return
@@ -101,9 +103,6 @@ def _print_grid(
     2,000 flows). Lines carry no trailing spaces, which keeps CI logs clean.
     """
     wrapping = [index for index, column in enumerate(columns) if column.wraps]
-    if len(wrapping) > 1:  # not used by any command; rich shares the room out
-        _print_rich_grid(console, columns, rows, title)
-        return
     widths = _widths(columns, rows)
     if wrapping:
         fixed = sum(w for index, w in enumerate(widths) if index not in wrapping)
@@ -142,32 +141,6 @@ def _cell_lines(console: Console, cell: Text, width: int, wraps: bool) -> list[T
         else:
             lines.extend(piece.wrap(console, width, overflow="fold"))
     return lines
-
-
-def _print_rich_grid(
-    console: Console, columns: Sequence[Column], rows: list[list[Text]], title: str
-) -> None:
-    from rich.table import Table  # only here: the grid above needs none of it
-
-    table = Table(
-        title=title or None,
-        title_justify="left",
-        title_style="bold",
-        box=None,
-        show_edge=False,
-        pad_edge=False,
-        padding=(0, _GAP // 2),
-        header_style="bold",
-    )
-    for column in columns:
-        if column.wraps:
-            # fold: wrapped at spaces; _fits made sure no word is longer than the room.
-            table.add_column(column.header, overflow="fold", ratio=1)
-        else:
-            table.add_column(column.header, no_wrap=True, overflow="ignore")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
 
 
 def _print_blocks(
