@@ -11,8 +11,9 @@ this machine, side by side in one run:
 Each figure is the median of ``--repeat`` fresh processes (``python -m
 kestra_init sync``, credentials through KESTRA_* variables as in CI); peak RSS
 is the child's own (``wait4``). ``--compare PYTHON`` runs the same scenario
-with another installation (e.g. the 0.1.0 one) in the same run, for a
-before/after table. Prints a table; asserts nothing.
+with another installation (e.g. the 0.1.0 one) in the same run, the runs of
+the two alternating so that both meet the same load, for a before/after table
+and its ratio. Prints a table; asserts nothing.
 
     python bench/bench_sync_scale.py [--flows 2000] [--namespaces 20] [--compare PY]
 """
