@@ -177,3 +177,18 @@ def test_doctor_at_80_columns_keeps_each_check_and_fix_whole(cli, tmp_path: Path
         assert ".env present and valid" in flat
         assert "Run `kestra-init up`" in flat or "Edit " in flat
         assert_lines_fit(output, 80)
+
+
+def test_an_error_paragraph_wraps_between_words_and_keeps_a_long_url_whole(
+    cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    url = "http://127.0.0.1:9/a_path_segment_far_too_long_to_share_a_forty_column_line"
+    (tmp_path / "flows").mkdir()
+    write(tmp_path / "flows", "a.yml", flow("a"))
+    result = cli("sync", "flows", "--server", url, cwd=tmp_path, env={"COLUMNS": "40"})
+    assert result.returncode == 4, result.stderr
+    lines = result.stderr.splitlines()
+    assert url + "." in lines  # on a line of its own, whole, to be copied
+    assert all(line == line.rstrip() for line in lines), result.stderr
+    assert_lines_fit(result.stderr, 40)
+    assert "To fix:" in " ".join(result.stderr.split())

@@ -20,7 +20,7 @@ from rich.text import Text
 from kestra_init import __version__
 from kestra_init.errors import KestraInitError
 from kestra_init.kestra.connection import redact_url
-from kestra_init.output.console import err
+from kestra_init.output.console import err, print_wrapped
 
 
 def render_error(error: KestraInitError) -> None:
@@ -35,10 +35,9 @@ def render_error(error: KestraInitError) -> None:
         paragraph.append(" To fix: ", style="bold")
         paragraph.append(_sentence(error.fix))
     # Wrapped at spaces only: a URL, path or command longer than the line stays whole
-    # (the terminal shows it on its own line), so it can be copied and pasted.
-    paragraph.overflow = "ignore"
-    for line in paragraph.wrap(console, console.width):
-        console.print(line, crop=False, no_wrap=True, overflow="ignore")
+    # (the terminal shows it on its own line), so it can be copied and pasted; no
+    # line ends in a space.
+    print_wrapped(console, paragraph)
     if error.details:
         title = error.details_title or "Details"
         console.print(f"\n[dim]{escape(title)}:[/dim]")

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from kestra_init.codespaces.environment import public_url
 from kestra_init.commands.new import NewResult
-from kestra_init.output.console import err, out
+from kestra_init.output.console import err, out, print_wrapped
 from kestra_init.output.tables import Column, print_table
 
 
@@ -69,7 +69,7 @@ def render_text(result: NewResult) -> None:
     console.print("  git       " + escape(_git_line(result)))
 
     for warning in result.warnings:
-        err().print(f"[yellow]Warning:[/yellow] {escape(warning)}")
+        print_wrapped(err(), Text.assemble(("Warning:", "yellow"), " ", warning))
 
     # Another template's project may have no stack, port or login: say only
     # what its answers and files back up.

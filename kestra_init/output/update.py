@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from kestra_init.commands.update import ConfirmLostEdits, UpdateResult
-from kestra_init.output.console import err, out
+from kestra_init.output.console import err, out, print_wrapped
 from kestra_init.output.tables import Column, print_table
 from kestra_init.templating.edits import LostEdit
 
@@ -44,7 +44,7 @@ def render_text(result: UpdateResult) -> None:
     console = out()
     versions = f"{result.old_version or '?'} -> {result.new_version or '?'}"
     for warning in result.warnings:
-        err().print(f"[yellow]Warning:[/yellow] {escape(warning)}")
+        print_wrapped(err(), Text.assemble(("Warning:", "yellow"), " ", warning))
     if not result.applied:
         _render_held_back(result)
         return
