@@ -14,7 +14,7 @@ from rich.text import Text
 from kestra_init.errors import UsageError
 from kestra_init.output.console import err, out
 from kestra_init.output.diagnostics import shown_path
-from kestra_init.output.sync import FILE_COLUMNS, FLOW_COLUMNS
+from kestra_init.output.sync import FILE_COLUMNS, FLOW_COLUMNS, print_diff
 from kestra_init.output.tables import print_table
 from kestra_init.services.pull.model import PullAction, PullItem, PullOutcome, PullResult
 from kestra_init.services.pull.pipeline import ConfirmPull
@@ -140,16 +140,7 @@ def _render_diffs(console: Console, result: PullResult) -> None:
             continue
         if item.action is not PullAction.CONFLICT and not result.dry_run:
             continue
-        console.print(Text(f"\n{item.label} ({item.action.value}):", style="bold"), soft_wrap=True)
-        for line in item.diff.splitlines():
-            style = ""
-            if line.startswith("+") and not line.startswith("+++"):
-                style = "green"
-            elif line.startswith("-") and not line.startswith("---"):
-                style = "red"
-            elif line.startswith("@@"):
-                style = "cyan"
-            console.print(Text(line, style=style), soft_wrap=True)
+        print_diff(console, f"{item.label} ({item.action.value})", item.diff)
 
 
 def _result_cell(item: PullItem) -> Text:

@@ -222,16 +222,22 @@ def _render_diffs(console: Console, result: SyncResult) -> None:
     for row in result.flows:
         if not row.diff:
             continue
-        console.print(Text(f"\n{row.namespace}/{row.id}:", style="bold"), soft_wrap=True)
-        for line in row.diff.splitlines():
-            style = ""
-            if line.startswith("+") and not line.startswith("+++"):
-                style = "green"
-            elif line.startswith("-") and not line.startswith("---"):
-                style = "red"
-            elif line.startswith("@@"):
-                style = "cyan"
-            console.print(Text(line, style=style), soft_wrap=True)
+        print_diff(console, f"{row.namespace}/{row.id}", row.diff)
+
+
+def print_diff(console: Console, title: str, diff: str) -> None:
+    """A unified diff under its title, coloured in a terminal (sync's and pull's)."""
+    lines = [Text(f"\n{title}:", style="bold")]
+    for line in diff.splitlines():
+        style = ""
+        if line.startswith("+") and not line.startswith("+++"):
+            style = "green"
+        elif line.startswith("-") and not line.startswith("---"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        lines.append(Text(line, style=style))
+    console.print(Text("\n").join(lines), soft_wrap=True)
 
 
 def _result_cell(row: FlowResult | FileResult) -> Text:

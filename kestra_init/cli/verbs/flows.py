@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -19,6 +20,7 @@ from kestra_init.cli.options import (
 )
 from kestra_init.cli.reporting import Outcome, reported
 from kestra_init.cli.root import app
+from kestra_init.results import CommandResult
 
 PANEL = "Flows (offline, or on any Kestra server)"
 
@@ -312,19 +314,19 @@ def run(
     """Run a flow and follow it: task states and logs live; the exit code says how it ended."""
     from kestra_init.commands.run import run as run_command
     from kestra_init.kestra.connection import ConnectionFlags
-    from kestra_init.output import run as run_output
 
-    with run_output.RunView() as view:
-        result = run_command(
+    return _followed(
+        lambda view: run_command(
             flow=flow,
             inputs=inputs or (),
             wait=wait,
             timeout=timeout,
             start=project,
             connection_flags=ConnectionFlags(server, username, password, api_token),
-            on_update=None if as_json else view,
-        )
-    return result, run_output.render_text
+            on_update=view,
+        ),
+        as_json,
+    )
 
 
 @app.command(rich_help_panel=PANEL)
@@ -345,14 +347,23 @@ def attach(
     """Follow an execution that already runs: task states and logs; exit code as run's."""
     from kestra_init.commands.run import attach_to
     from kestra_init.kestra.connection import ConnectionFlags
-    from kestra_init.output import run as run_output
 
-    with run_output.RunView() as view:
-        result = attach_to(
+    return _followed(
+        lambda view: attach_to(
             execution_id=execution_id,
             timeout=timeout,
             start=project,
             connection_flags=ConnectionFlags(server, username, password, api_token),
-            on_update=None if as_json else view,
-        )
+            on_update=view,
+        ),
+        as_json,
+    )
+
+
+def _followed(follow: Callable[[Any], CommandResult], as_json: bool) -> Outcome:
+    """run's and attach's: the execution followed live, unless the answer is JSON."""
+    from kestra_init.output import run as run_output
+
+    with run_output.RunView() as view:
+        result = follow(None if as_json else view)
     return result, run_output.render_text
