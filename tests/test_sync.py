@@ -515,27 +515,34 @@ def test_the_cli_modules_of_sync_and_run_do_not_load_httpx() -> None:
     assert answer.stdout.strip() == "False", answer.stderr
 
 
+@pytest.mark.parametrize("where", ["a folder of flows", "a project"])
 def test_a_sync_with_nothing_changed_loads_no_linter_no_watcher_no_prompt(
-    fake_kestra, flows_dir
+    fake_kestra, tmp_path, where
 ) -> None:
     # What keeps an unchanged sync of 2,000 flows near 0.5 s (bench/bench_sync_scale.py):
-    # nothing to send means nothing to parse; the watcher and prompts are for other runs;
+    # nothing to send means nothing to parse (not even PyYAML is loaded); the watcher and prompts are for other runs;
     # httpx's own command line (rich.progress, pygments) is never loaded (kestra/lean_httpx.py).
     import subprocess
     import sys
 
+    flows_dir = tmp_path / "flows"
     for number in range(5):
         write(flows_dir, f"f{number}.yml", flow(f"f{number}"))
+    paths = [str(flows_dir)]
+    if where == "a project":  # its compose file and answers are YAML, read only to lint
+        write(tmp_path, ".copier-answers.yml", "kestra_version: 1.3.4\nproject_name: probe\n")
+        write(tmp_path, "docker-compose.yml", "services:\n  kestra:\n    image: kestra/kestra:v1.3\n")
+        paths = []
     with client_for(fake_kestra) as client:
         assert sync_folder(client, flows_dir).exit_code is ExitCode.OK
     probe = (
         "import sys\n"
-        f"sys.argv = ['kestra-init', 'sync', {str(flows_dir)!r}, '--server', {fake_kestra.url!r}]\n"
+        f"sys.argv = ['kestra-init', 'sync', *{paths!r}, '--server', {fake_kestra.url!r}]\n"
         "from kestra_init.cli import main\n"
         "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code\n"
         "loaded = sorted(m for m in sys.modules if m in {'kestra_init.flows.lint', "
         "'kestra_init.services.watch', 'watchfiles', 'rich.prompt', 'rich.table', 'tomllib', "
-        "'rich.progress', 'pygments'})\n"
+        "'rich.progress', 'pygments', 'yaml'})\n"
         "print('LOADED', loaded, 'CODE', code)\n"
     )
     env = {

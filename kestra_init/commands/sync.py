@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,7 +72,10 @@ def sync(
     root = project.root if project else None
     flow_set = read_flow_set(paths, project_root=root)
     options = SyncOptions(
-        prune=prune, dry_run=dry_run, validate=validate, context=context_for_project(root)
+        prune=prune,
+        dry_run=dry_run,
+        validate=validate,
+        context=partial(context_for_project, root),
     )
     with KestraClient(connection) as client:
         return sync_flows(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from kestra_init.flows.diagnostics import Diagnostic, Severity
 from kestra_init.flows.discover import SourceDocument
+from kestra_init.flows.marks import Mark
 from kestra_init.flows.rules import Rule
 from kestra_init.flows.rules import files as file_rules
-from kestra_init.flows.yaml_nodes import Mark
 
 # Findings that mean the file, or one of its documents, could not be read as YAML:
 # whatever flows it declares are unknown.

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kestra_init.errors import UsageError
 from kestra_init.flows.target import (
     DEFAULT_TARGET,
@@ -59,6 +57,8 @@ class LintContext:
 
 def pinned_target(root: Path) -> Target | None:
     """The Kestra line the project at ``root`` pins, or None when it pins none."""
+    import yaml  # here, not at the top: a sync with nothing to check never loads it
+
     try:
         answers = yaml.load((root / ANSWERS_FILE).read_text(encoding="utf-8"), yaml_loader())
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
@@ -145,6 +145,8 @@ def context_for_project(
 
 def _compose(root: Path) -> dict[Any, Any]:
     """The project's compose file as data, or {} when it is missing or broken."""
+    import yaml
+
     try:
         text = (root / "docker-compose.yml").read_text(encoding="utf-8")
         data = yaml.load(text, Loader=yaml_loader())
@@ -169,6 +171,7 @@ def _server_plugin_defaults(environment: Any) -> list[PluginDefault]:
                 raw = entry.split("=", 1)[1]
     if not isinstance(raw, str):
         return []
+    import yaml
 
     try:
         config = yaml.load(raw, Loader=yaml_loader())

@@ -12,9 +12,9 @@ import stat
 from pathlib import Path
 
 from kestra_init.flows.file_report import FileLint
+from kestra_init.flows.marks import Mark
 from kestra_init.flows.rules import Rule
 from kestra_init.flows.rules import files as file_rules
-from kestra_init.flows.yaml_nodes import Mark
 
 # Flows are kilobytes; a file this big is not one, and reading it would be slow.
 MAX_FILE_BYTES = 5 * 1024 * 1024

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from kestra_init.project import yaml_loader
 
 _REVISION_LINE = re.compile(r"(?m)^revision: \d+\n?")
@@ -42,6 +40,8 @@ def identify(source: str) -> tuple[str, str] | None:
     quick_namespace, quick_id = found.get("namespace", ""), found.get("id", "")
     if _PLAIN_NAME.match(quick_namespace) and _PLAIN_NAME.match(quick_id):
         return quick_namespace, quick_id
+    import yaml  # here, not at the top: most sources are identified without it
+
     try:
         data = load_yaml(source)
     except yaml.YAMLError:  # a stored source we cannot read is simply not ours to manage
@@ -54,6 +54,8 @@ def identify(source: str) -> tuple[str, str] | None:
 
 def load_yaml(text: str) -> Any:
     """One YAML document with the safe loader (libyaml's when there)."""
+    import yaml
+
     return yaml.load(text, Loader=yaml_loader())
 
 

@@ -14,12 +14,13 @@ times faster than the pure-Python one, and the speed goal (1,000 flow files in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kestra_init.flows.marks import Mark
 from kestra_init.project import yaml_loader
 
 _STR = "tag:yaml.org,2002:str"
@@ -62,14 +63,6 @@ _TAG = "tag:yaml.org,2002:"
 _MERGE = _TAG + "merge"
 _constructor = SafeConstructor()
 _new_mark = tuple.__new__
-
-
-class Mark(NamedTuple):
-    """A place in a file: 1-based line and column, and the scalar style when known."""
-
-    line: int
-    column: int
-    style: str | None = None  # None (plain), "'", '"', "|" or ">"
 
 
 class YMap(dict):

@@ -32,6 +32,7 @@ from kestra_init.kestra.models import (
 )
 from kestra_init.kestra.sse import FollowInterrupted, ServerEvent, iter_events
 from kestra_init.kestra.transport import Transport, Uncertain, describe, quote_segment
+from kestra_init.kestra.zip_archive import zip_entries
 
 YAML = {"Content-Type": "application/x-yaml"}
 SEARCH_PAGE = 100
@@ -187,12 +188,10 @@ class KestraClient(Transport):
         if not response.content:
             return []
         try:
-            with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-                return [
-                    archive.read(name).decode("utf-8", "replace")
-                    for name in archive.namelist()
-                    if not name.endswith("/")
-                ]
+            return [
+                content.decode("utf-8", "replace")
+                for _name, content in zip_entries(response.content)
+            ]
         except zipfile.BadZipFile:
             raise unexpected_answer(
                 self.connection, response, doing, "is not the zip archive Kestra sends"
@@ -333,23 +332,15 @@ class KestraClient(Transport):
         )
         if response.status_code == 404:
             return {}
-        self._expect(response, 200, doing=f"reading the files of namespace {namespace}")
+        doing = f"reading the files of namespace {namespace}"
+        self._expect(response, 200, doing=doing)
         if not response.content:
             return {}
         try:
-            with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-                return {
-                    name.lstrip("/"): archive.read(name)
-                    for name in archive.namelist()
-                    if not name.endswith("/")
-                }
+            return {name.lstrip("/"): content for name, content in zip_entries(response.content)}
         except zipfile.BadZipFile:
-            raise api_error(
-                "GET",
-                response.request.url.path,
-                response.status_code,
-                "the answer is not the zip archive Kestra sends",
-                doing=f"reading the files of namespace {namespace}",
+            raise unexpected_answer(
+                self.connection, response, doing, "is not the zip archive Kestra sends"
             ) from None
 
     def upload_namespace_files(self, namespace: str, files: Mapping[str, bytes]) -> None:

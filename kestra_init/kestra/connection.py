@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -238,7 +238,7 @@ def resolve_connection(
         flag_value: str | None,
         flag: str,
         variable: str,
-        project_value: str | None,
+        project_value: Callable[[], str | None],
         project_origin: str,
         in_url: str | None = None,
     ) -> str | None:
@@ -251,9 +251,11 @@ def resolve_connection(
         if env.get(variable):
             sources[name] = variable
             return env[variable]
-        if local and project is not None and project_value:
+        # Asked last: the answers behind it are YAML, read only for the project's own server.
+        value = project_value() if local and project is not None else None
+        if value:
             sources[name] = project_origin
-            return project_value
+            return value
         return None
 
     email_origin = ".env KESTRA_ADMIN_EMAIL"
@@ -264,7 +266,7 @@ def resolve_connection(
         username,
         "--username",
         ENV_USERNAME,
-        project.admin_email if project else None,
+        lambda: project.admin_email if project else None,
         email_origin,
         typed.username if typed else None,
     )
@@ -273,11 +275,11 @@ def resolve_connection(
         password,
         "--password",
         ENV_PASSWORD,
-        project.admin_password if project else None,
+        lambda: project.admin_password if project else None,
         ".env KESTRA_ADMIN_PASSWORD",
         typed.password if typed else None,
     )
-    chosen_token = pick("api_token", api_token, "--api-token", ENV_API_TOKEN, None, "")
+    chosen_token = pick("api_token", api_token, "--api-token", ENV_API_TOKEN, lambda: None, "")
     return Connection(
         url=url,
         username=chosen_username,

@@ -12,8 +12,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, overload
 
-import yaml
-
 from kestra_init.errors import NotAProjectError, UsageError
 from kestra_init.project.envfile import read_env
 
@@ -48,6 +46,7 @@ class Project:
     @cached_property
     def answers(self) -> dict[str, Any]:
         """Copier's recorded answers (never secrets); empty when the file is gone."""
+        import yaml  # 20 ms; a sync or run that never reads the answers goes without
 
         try:
             data = yaml.load(self.answers_path.read_text(encoding="utf-8"), yaml_loader())
@@ -146,6 +145,7 @@ def yaml_loader() -> Any:
     The one place that choice is made, for every YAML kestra-init reads (flows,
     compose files, copier.yml, answers, what a server sent back).
     """
+    import yaml
 
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

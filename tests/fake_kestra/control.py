@@ -142,7 +142,7 @@ class FakeKestra:
         times: int | None = 1,
         *,
         method: str | None = None,
-        body: str | None = None,
+        body: str | bytes | None = None,
     ) -> None:
         """Answer ``status`` to the next ``times`` requests whose path matches regex ``path``."""
         with self.state.lock:

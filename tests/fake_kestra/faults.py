@@ -14,7 +14,7 @@ class Fault:
     method: str | None = None
     status: int = 500
     seconds: float = 0.0
-    body: str | None = None
+    body: str | bytes | None = None  # bytes go out as they are (a damaged zip)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method:

@@ -178,7 +178,8 @@ class Handler(FlowRoutes, ExecutionRoutes, FileRoutes, BaseHTTPRequestHandler):
                 return
             elif fault.kind == "status":
                 if fault.body is not None:
-                    self._send(fault.status, fault.body.encode())
+                    raw = fault.body if isinstance(fault.body, bytes) else fault.body.encode()
+                    self._send(fault.status, raw)
                 else:
                     self._error(HttpError(fault.status, f"Injected failure {fault.status}"))
                 return

@@ -12,11 +12,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kestra_init.flows.diagnostics import Severity
-from kestra_init.flows.lint_context import LintContext
-from kestra_init.flows.model import FlowDoc
-from kestra_init.flows.yaml_nodes import Mark
+from kestra_init.flows.marks import Mark
+
+if TYPE_CHECKING:  # the flow model imports PyYAML; reading a file's rules needs none of it
+    from kestra_init.flows.lint_context import LintContext
+    from kestra_init.flows.model import FlowDoc
 
 # The order families appear in the docs.
 FAMILIES = (
@@ -58,7 +61,7 @@ class Finding:
     message: str
 
 
-Check = Callable[[FlowDoc, LintContext], Iterable[Finding]]
+Check = Callable[["FlowDoc", "LintContext"], Iterable[Finding]]
 
 RULES: dict[str, Rule] = {}
 CHECKS: list[Check] = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,7 +65,9 @@ class SyncOptions:
     validate: bool = True  # run the linter's rules on what is sent (else only parse)
     # Run them on every file, sent or not (`up` does, with the time the stack takes).
     check_everything: bool = False
-    context: LintContext | None = None
+    # The linter's context, or what makes it: reading it loads the project's compose
+    # file and answers (PyYAML), which a sync with nothing to parse never needs.
+    context: LintContext | Callable[[], LintContext] | None = None
     # The watch: only these flows may be deleted (with ``prune``), whatever else
     # the server has that no file declares.
     prunable: frozenset[Key] | None = None
@@ -253,11 +255,14 @@ def _parse_what_needs_it(
         ]
         (unchanged_only if same and all(same) else to_send).append(file)
     checks = options.validate
-    flow_set.parse(to_send, checks=checks, context=options.context)
+    if not to_send and not options.check_everything and not options.prune:
+        return
+    context = options.context() if callable(options.context) else options.context
+    flow_set.parse(to_send, checks=checks, context=context)
     if options.check_everything:
-        flow_set.parse(unchanged_only, checks=checks, context=options.context)
+        flow_set.parse(unchanged_only, checks=checks, context=context)
     elif options.prune:
-        flow_set.parse(unchanged_only, checks=False, context=options.context)
+        flow_set.parse(unchanged_only, checks=False, context=context)
 
 
 def _flow_result(entry: PlanEntry, dry_run: bool, held: set[Path], guarded: set[Key]) -> FlowResult:
