@@ -9,13 +9,17 @@ this machine, side by side in one run:
 - requests: at most 2 per namespace.
 
 Each figure is the median of ``--repeat`` fresh processes (``python -m
-kestra_init sync``, credentials through KESTRA_* variables as in CI); peak RSS
+kestra_init sync``, credentials through KESTRA_* variables as in CI). By default
+the flows are a bare folder (``sync FOLDER``); ``--project`` makes them a
+kestra-init project in a git repository (answers, compose file, ``flows/``) and
+runs ``sync`` in it with no path, as a user does, so that the project's checks
+(files that must not be uploaded, ``git check-ignore``) are timed too. Peak RSS
 is the child's own (``wait4``). ``--compare PYTHON`` runs the same scenario
 with another installation (e.g. the 0.1.0 one) in the same run, the runs of
 the two alternating so that both meet the same load, for a before/after table
 and its ratio. Prints a table; asserts nothing.
 
-    python bench/bench_sync_scale.py [--flows 2000] [--namespaces 20] [--compare PY]
+    python bench/bench_sync_scale.py [--flows 2000] [--namespaces 20] [--project] [--compare PY]
 """
 
 from __future__ import annotations
@@ -47,8 +51,21 @@ def write_project(folder: Path, count: int, namespaces: int) -> None:
         path.write_text(flow_source(number, namespace, version=2))
 
 
-def run_sync(python: str, server: FakeKestra, folder: Path) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one `kestra-init sync FOLDER` process."""
+def write_git_project(root: Path, count: int, namespaces: int) -> None:
+    """A project as `kestra-init new` leaves it, as far as sync looks: git, answers, compose."""
+    write_project(root / "flows", count, namespaces)
+    (root / ".copier-answers.yml").write_text("project_name: scale\nkestra_version: '1.3'\n")
+    (root / "docker-compose.yml").write_text(
+        "services:\n  kestra:\n    image: kestra/kestra:v1.3\n"
+    )
+    (root / ".gitignore").write_text(".env\n.kestra-init/\n")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+
+
+def run_sync(
+    python: str, server: FakeKestra, folder: Path, project: bool = False
+) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one `kestra-init sync FOLDER` (or `sync` in the project)."""
     env = {
         **os.environ,
         "KESTRA_URL": server.url,
@@ -59,7 +76,7 @@ def run_sync(python: str, server: FakeKestra, folder: Path) -> tuple[float, floa
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # run from bytecode, as an install does
     started = time.perf_counter()
     process = subprocess.Popen(
-        [python, "-m", "kestra_init", "sync", str(folder)],
+        [python, "-m", "kestra_init", "sync", *([] if project else [str(folder)])],
         cwd=folder,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -74,7 +91,12 @@ def run_sync(python: str, server: FakeKestra, folder: Path) -> tuple[float, floa
 
 
 def measure(
-    pythons: list[tuple[str, str]], folder: Path, count: int, namespaces: int, repeat: int
+    pythons: list[tuple[str, str]],
+    folder: Path,
+    count: int,
+    namespaces: int,
+    repeat: int,
+    project: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Each installation's figures; the runs alternate between them, so that both
     meet the same load on a noisy machine."""
@@ -84,12 +106,12 @@ def measure(
     for _ in range(repeat):
         for label, python in pythons:
             with FakeKestra(quiet=True) as server:
-                seconds, peak = run_sync(python, server, folder)
+                seconds, peak = run_sync(python, server, folder, project)
                 runs[label]["first"].append(seconds)
                 runs[label]["rss"].append(peak)
                 assert len(server.flows()) == count
                 server.clear_requests()
-                seconds, _ = run_sync(python, server, folder)
+                seconds, _ = run_sync(python, server, folder, project)
                 runs[label]["again"].append(seconds)
                 runs[label]["requests"].append(len(server.requests))
     return {
@@ -109,18 +131,28 @@ def main() -> int:
     parser.add_argument("--namespaces", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--compare", metavar="PYTHON", help="another installation's python")
+    parser.add_argument(
+        "--project", action="store_true", help="a git project, synced with no path (as users do)"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="kestra-init-scale-"))
     try:
-        write_project(folder, args.flows, args.namespaces)
+        if args.project:
+            write_git_project(folder, args.flows, args.namespaces)
+        else:
+            write_project(folder, args.flows, args.namespaces)
         pythons = [("this checkout", sys.executable)]
         if args.compare:
             pythons.insert(0, ("--compare", args.compare))
         for _label, python in pythons:  # untimed: bytecode written, file cache warm
             with FakeKestra(quiet=True) as server:
-                run_sync(python, server, folder)
-        results = measure(pythons, folder, args.flows, args.namespaces, args.repeat)
-        print(f"{args.flows} flows in {args.namespaces} namespaces, median of {args.repeat}\n")
+                run_sync(python, server, folder, args.project)
+        results = measure(pythons, folder, args.flows, args.namespaces, args.repeat, args.project)
+        kind = "a git project" if args.project else "a folder"
+        print(
+            f"{args.flows} flows in {args.namespaces} namespaces ({kind}), "
+            f"median of {args.repeat}\n"
+        )
         labels = [label for label, _ in pythons]
         print(f"{'figure':<28}" + "".join(f"{label:>16}" for label in labels) + f"{'goal':>10}")
         rows = (

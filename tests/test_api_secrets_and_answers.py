@@ -230,3 +230,53 @@ def test_a_malformed_url_is_exit_2_before_any_request(cli, tmp_path, where, valu
     assert result.returncode == ExitCode.USAGE, result.stderr
     assert "is not a Kestra URL" in result.stderr and words in " ".join(result.stderr.split())
     assert_no_traceback(result)
+
+
+def test_every_way_out_of_the_project_is_seen_through_folders_and_links(tmp_path):
+    # The guard resolves each folder once and lstats each file (upload_guard._resolved):
+    # a folder that is a link, a link to a link, and a plain file under an ignored
+    # folder must each be judged as Path.resolve() would judge them.
+    from kestra_init.services.upload_guard import refused_uploads
+
+    project = tmp_path / "p"
+    files = project / "namespace-files" / "demo"
+    files.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    (project / ".gitignore").write_text("private/\n")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "notes.txt").write_text(SECRET)
+    (files / "away").symlink_to(outside)  # a folder link out of the project
+    (files / "here").symlink_to(project / "namespace-files")  # a folder link inside it
+    (files / "hop.txt").symlink_to(files / "away" / "notes.txt")  # a link to a link out
+    (project / "private").mkdir()
+    (project / "private" / "key.txt").write_text(SECRET)
+    (files / "private").symlink_to(project / "private")
+    for name in ("ok.py", ".env.example", "deploy.pem", ".env.prod"):
+        (files / name).write_text("x\n")
+    given = [
+        files / "away" / "notes.txt",
+        files / "here" / "demo" / "ok.py",
+        files / "hop.txt",
+        files / "private" / "key.txt",
+        files / "ok.py",
+        files / ".env.example",
+        files / "deploy.pem",
+        files / ".env.prod",
+    ]
+    found = refused_uploads(given, project)
+    refused = {path.relative_to(files).as_posix(): why for path, why in found.items()}
+    assert set(refused) == {
+        "away/notes.txt",
+        "hop.txt",
+        "private/key.txt",
+        "deploy.pem",
+        ".env.prod",
+    }
+    assert "lies outside the project" in refused["away/notes.txt"]
+    assert f"links to {(outside / 'notes.txt').resolve()}" in refused["hop.txt"]
+    assert "git ignores" in refused["private/key.txt"]
+    assert "named like a secret (deploy.pem)" in refused["deploy.pem"]
+    # A plain file (no link anywhere) under an ignored folder: ignored by git.
+    plain = refused_uploads([project / "private" / "key.txt"], project)
+    assert [why.split(" in this project")[0] for why in plain.values()] == ["is ignored by git"]

@@ -520,7 +520,8 @@ def test_a_sync_with_nothing_changed_loads_no_linter_no_watcher_no_prompt(
     fake_kestra, tmp_path, where
 ) -> None:
     # What keeps an unchanged sync of 2,000 flows near 0.5 s (bench/bench_sync_scale.py):
-    # nothing to send means nothing to parse (not even PyYAML is loaded); the watcher and prompts are for other runs;
+    # nothing to send means nothing to parse (not even PyYAML is loaded); the watcher
+    # and prompts are for other runs;
     # httpx's own command line (rich.progress, pygments) is never loaded (kestra/lean_httpx.py).
     import subprocess
     import sys
@@ -531,7 +532,8 @@ def test_a_sync_with_nothing_changed_loads_no_linter_no_watcher_no_prompt(
     paths = [str(flows_dir)]
     if where == "a project":  # its compose file and answers are YAML, read only to lint
         write(tmp_path, ".copier-answers.yml", "kestra_version: 1.3.4\nproject_name: probe\n")
-        write(tmp_path, "docker-compose.yml", "services:\n  kestra:\n    image: kestra/kestra:v1.3\n")
+        compose = "services:\n  kestra:\n    image: kestra/kestra:v1.3\n"
+        write(tmp_path, "docker-compose.yml", compose)
         paths = []
     with client_for(fake_kestra) as client:
         assert sync_folder(client, flows_dir).exit_code is ExitCode.OK

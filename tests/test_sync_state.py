@@ -65,6 +65,26 @@ def test_sync_records_what_both_sides_hold_and_a_prune_forgets(cli, fake_kestra,
     assert again is not None and again.sha256 == source_hash(flow("a"))
 
 
+def test_a_sync_that_changes_nothing_leaves_the_state_file_as_it_was(cli, fake_kestra, tmp_path):
+    # Rewriting 2,000 records that did not change cost an unchanged sync 40 ms
+    # (bench/bench_sync_scale.py --project); a file that is not written is also one
+    # that a pull running beside it cannot lose an update to.
+    project = make_api_project(tmp_path / "p", fake_kestra)
+    write(project / "flows", "a.yml", flow("a"))
+    write(project / "namespace-files/demo", "x.txt", "x\n")
+    assert cli("sync", "--no-validate", cwd=project).returncode == ExitCode.OK
+    state_file = project / ".kestra-init" / "state.json"
+    before = state_file.stat()
+    assert cli("sync", "--no-validate", cwd=project).returncode == ExitCode.OK
+    after = state_file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    write(project / "flows", "a.yml", flow("a", message="changed"))
+    assert cli("sync", "--no-validate", cwd=project).returncode == ExitCode.OK
+    recorded = load_state(project, fake_kestra.url, "main").flow(("demo", "a"))
+    assert recorded is not None and recorded.sha256 == source_hash(flow("a", message="changed"))
+    assert recorded.revision == 2
+
+
 def test_status_tells_which_side_changed_since_the_last_sync(cli, fake_kestra, tmp_path):
     project_dir = make_api_project(tmp_path / "p", fake_kestra)
     names = ("same", "here", "there", "both", "unknown")

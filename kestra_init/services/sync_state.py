@@ -114,16 +114,22 @@ class ServerState:
             if known is not None and known.sha256 == sha256:
                 revision = known.revision  # the same source: the same revision
         record = {"sha256": sha256, "revision": revision}
-        self._flows[_flow_name(key)] = record
-        self._changed_flows[_flow_name(key)] = record
+        name = _flow_name(key)
+        if self._flows.get(name) == record:
+            return  # as recorded: a sync that changed nothing writes no state file
+        self._flows[name] = record
+        self._changed_flows[name] = record
 
     def forget_flow(self, key: Key) -> None:
         self._flows.pop(_flow_name(key), None)
         self._changed_flows[_flow_name(key)] = None
 
     def agree_file(self, namespace: str, path: str, sha256: str) -> None:
-        self._files[_file_name(namespace, path)] = sha256
-        self._changed_files[_file_name(namespace, path)] = sha256
+        name = _file_name(namespace, path)
+        if self._files.get(name) == sha256:
+            return
+        self._files[name] = sha256
+        self._changed_files[name] = sha256
 
     def save(self) -> None:
         """Write the changes, merged into the file as it is now (another command may
