@@ -244,6 +244,9 @@ def _directives_only(document: SourceDocument) -> bool:
 
     The linter leaves these out the same way; they declare no flow.
     """
+    first = document.text.lstrip()[:1]
+    if first and first not in "%#":
+        return False  # the first line with something on it is neither: most documents
     lines = (line.strip() for line in document.text.splitlines())
     return all(not line or line.startswith(("%", "#")) for line in lines)
 

@@ -145,7 +145,8 @@ def sync_flows(
     held = set(flow_set.held_back())
     guarded = _changed_on_server(plan, options.guard)
     flow_results = {
-        entry.key: _flow_result(entry, options.dry_run, held, guarded) for entry in plan
+        entry.key: _flow_result(entry, options.dry_run, held, guarded, project_root is not None)
+        for entry in plan
     }
     file_plan = plan_files(files, stored_files)
     file_results = {(e.namespace, e.path): _file_result(e, options.dry_run) for e in file_plan}
@@ -265,7 +266,11 @@ def _parse_what_needs_it(
         flow_set.parse(unchanged_only, checks=False, context=context)
 
 
-def _flow_result(entry: PlanEntry, dry_run: bool, held: set[Path], guarded: set[Key]) -> FlowResult:
+def _flow_result(
+    entry: PlanEntry, dry_run: bool, held: set[Path], guarded: set[Key], hashed: bool
+) -> FlowResult:
+    """What the plan means for one flow; ``hashed``: with the source's hash, for the
+    project's state file (a sync of a bare folder has none to write)."""
     local = entry.local
     outcome = Outcome.SKIPPED
     message = ""
@@ -290,7 +295,7 @@ def _flow_result(entry: PlanEntry, dry_run: bool, held: set[Path], guarded: set[
         local.line if local else 0,
         message=message,
         diff=diff,
-        source_hash=source_hash(local.source) if local else "",
+        source_hash=source_hash(local.source) if local and hashed else "",
     )
 
 
