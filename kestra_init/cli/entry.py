@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -26,6 +27,14 @@ from kestra_init.exit_codes import ExitCode
 
 def main() -> None:
     """Run the app; turn every way of ending into a message and an exit code."""
+    # The garbage collector (why, measured on an unchanged sync of 2,000 flows with
+    # gc.callbacks): what the imports made lives until the process ends, so it is
+    # set aside now and later collections do not walk it again; at the end all of
+    # it is set aside, so that Python's last collection at exit, 40-60 ms spent
+    # on objects the process is about to drop, is skipped. Exit handlers,
+    # flushing and closing still run; collections during the run (`sync --watch`
+    # runs for hours) still free what the run no longer holds.
+    gc.freeze()
     try:
         code = _run()
     except BrokenPipeError:
@@ -36,6 +45,8 @@ def main() -> None:
         if not isinstance(stop.__context__, BrokenPipeError):
             raise
         code = _output_closed()
+    finally:
+        gc.freeze()
     raise SystemExit(int(code or 0))
 
 
