@@ -172,3 +172,35 @@ def test_output_piped_into_a_command_that_stops_reading_ends_quietly(
     code, stderr = _with_closed_stdout(["validate", "--format", "json", "flow.yml"], tmp_path, {})
     assert code == ExitCode.OUTPUT_CLOSED
     assert stderr == ""
+
+
+def test_each_command_runs_with_its_own_options_only_and_the_same_ones() -> None:
+    # cli/entry.app_for: a run builds only the command it names (Typer converts
+    # every signature otherwise); what that command accepts must not change.
+    import typer.main
+
+    from kestra_init.cli.entry import app_for
+    from kestra_init.cli.root import app
+
+    full = typer.main.get_command(app)
+    names = sorted(full.commands)  # type: ignore[attr-defined]
+    assert len(names) >= 14
+    for name in names:
+        trimmed = typer.main.get_command(app_for([name, "--json"]))
+        assert list(trimmed.commands) == [name]  # type: ignore[attr-defined]
+        mine = trimmed.commands[name]  # type: ignore[attr-defined]
+        theirs = full.commands[name]  # type: ignore[attr-defined]
+        assert [(p.name, p.opts, p.required) for p in mine.params] == [
+            (p.name, p.opts, p.required) for p in theirs.params
+        ]
+        assert mine.help == theirs.help
+    # No command named, or one nobody has: every command is there (for --help,
+    # and for Typer's "No such command ... Did you mean").
+    assert app_for(["--help"]) is app and app_for(["synk"]) is app and app_for([]) is app
+    assert len(app.registered_commands) == len(names)  # the app itself keeps them all
+
+
+def test_a_misspelt_command_still_gets_a_suggestion(cli) -> None:
+    result = cli("synk")
+    assert result.returncode == ExitCode.USAGE
+    assert "Did you mean 'sync'" in result.stderr
