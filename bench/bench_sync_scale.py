@@ -41,6 +41,13 @@ from bench.bench_sync import flow_source  # noqa: E402
 from tests.fake_kestra import FakeKestra  # noqa: E402
 
 GOALS = {"first": 2.0, "unchanged": 0.5, "rss_mb": 80.0, "requests_per_namespace": 2}
+# The unchanged-sync goal as a ratio to 0.1.0 (0.5 s against the 0.78 s):
+# this VM's speed moves by 1.5x within minutes, and 0.1.0 run beside this checkout
+# (`--compare`) still takes 0.6-1.0 s, around that 0.78 s, so the ratio is what is
+# judged. The first sync has no such ratio: the "3.7 s today" does not come
+# back (0.1.0 takes 1.6-2.6 s here against the fake as corrected since), so its
+# goal is the 2.0 s itself.
+GOAL_RATIOS = {"unchanged": 0.5 / 0.78}
 
 
 def write_project(folder: Path, count: int, namespaces: int) -> None:
@@ -165,11 +172,14 @@ def main() -> int:
             cells = "".join(f"{form.format(results[label][key]):>16}" for label in labels)
             print(f"{title:<28}{cells}{form.format(GOALS[key]):>10}")
         if args.compare:
+            print(f"\n{'this checkout / --compare':<28}{'first':>16}{'unchanged':>16}")
             ratios = "".join(
                 f"{results['this checkout'][key] / results['--compare'][key]:>16.2f}"
                 for key in ("first", "unchanged")
             )
-            print(f"\nthis checkout / --compare, first and unchanged: {ratios}")
+            print(f"{'ratio':<28}{ratios}")
+            goals = f"{'-':>16}{GOAL_RATIOS['unchanged']:>16.2f}"
+            print(f"{'goal, if --compare is 0.1.0':<28}{goals}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
