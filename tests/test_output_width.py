@@ -192,3 +192,33 @@ def test_an_error_paragraph_wraps_between_words_and_keeps_a_long_url_whole(
     assert all(line == line.rstrip() for line in lines), result.stderr
     assert_lines_fit(result.stderr, 40)
     assert "To fix:" in " ".join(result.stderr.split())
+
+
+def test_a_path_is_shown_from_the_current_folder_through_links(tmp_path, monkeypatch) -> None:
+    # output/diagnostics.shown_path with one resolver for a whole table: the same
+    # answers as Path.resolve().relative_to(), one lstat per row.
+    from pathlib import Path
+
+    from kestra_init.output.diagnostics import shown_path
+    from kestra_init.services.real_paths import RealPaths
+
+    project = tmp_path / "project"
+    (project / "flows" / "demo").mkdir(parents=True)
+    (project / "flows" / "demo" / "a.yml").write_text("id: a\n")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.yml").write_text("id: b\n")
+    (project / "flows" / "linked").symlink_to(project / "flows" / "demo")
+    (project / "flows" / "out.yml").symlink_to(tmp_path / "elsewhere" / "b.yml")
+    monkeypatch.chdir(project)
+    real = RealPaths()
+    cases = {
+        Path("flows/demo/a.yml"): "flows/demo/a.yml",
+        project / "flows" / "linked" / "a.yml": "flows/demo/a.yml",  # as resolve() says
+        project / "flows" / "out.yml": str(project / "flows" / "out.yml"),  # outside: as given
+        project: ".",
+        tmp_path / "elsewhere" / "b.yml": str(tmp_path / "elsewhere" / "b.yml"),
+    }
+    for path, shown in cases.items():
+        assert shown_path(path, None, real) == shown, path
+        assert shown_path(path) == shown, path
+    assert shown_path(project / "flows" / "demo" / "a.yml", project / "flows") == "demo/a.yml"

@@ -18,6 +18,7 @@ from kestra_init.output.sync import FILE_COLUMNS, FLOW_COLUMNS, print_diff
 from kestra_init.output.tables import print_table
 from kestra_init.services.pull.model import PullAction, PullItem, PullOutcome, PullResult
 from kestra_init.services.pull.pipeline import ConfirmPull
+from kestra_init.services.real_paths import RealPaths
 
 # Beyond this many, unchanged flows are counted instead of listed, and so are the
 # changes beyond the first LIST_CHANGES_UP_TO (`--json` lists every one).
@@ -113,8 +114,9 @@ def _render_flows(console: Console, result: PullResult, cwd: Path) -> None:
     if len(unchanged) <= LIST_UNCHANGED_UP_TO:
         shown += unchanged
     rows = []
+    real = RealPaths()
     for item in shown:
-        where = shown_path(item.path, cwd) + (f":{item.line}" if item.line > 1 else "")
+        where = shown_path(item.path, cwd, real) + (f":{item.line}" if item.line > 1 else "")
         rows.append(
             [
                 Text(item.label),

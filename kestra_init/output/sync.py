@@ -16,6 +16,7 @@ from kestra_init.errors import UsageError
 from kestra_init.output.console import err, out, print_wrapped
 from kestra_init.output.diagnostics import diagnostic_line, shown_path
 from kestra_init.output.tables import Column, print_table
+from kestra_init.services.real_paths import RealPaths
 from kestra_init.services.sync.plan import Action, PlanEntry
 from kestra_init.services.sync.results import (
     ConfirmDeletes,
@@ -197,8 +198,11 @@ def _render_flows(console: Console, result: SyncResult, cwd: Path) -> None:
     if len(unchanged) <= LIST_UNCHANGED_UP_TO:
         shown += unchanged
     rows = []
+    real = RealPaths()
     for row in shown:
-        where = shown_path(row.path, cwd) + (f":{row.line}" if row.path and row.line > 1 else "")
+        where = shown_path(row.path, cwd, real) + (
+            f":{row.line}" if row.path and row.line > 1 else ""
+        )
         rows.append(
             [
                 Text(f"{row.namespace}/{row.id}"),

@@ -18,6 +18,8 @@ import os
 import secrets
 from pathlib import Path
 
+from kestra_init.services.real_paths import RealPaths
+
 
 class OutsideProject(Exception):
     """The path, or a link on the way to it, leads out of the project."""
@@ -35,6 +37,7 @@ class ProjectPaths:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._folders: dict[Path, Path] = {}
+        self._real = RealPaths()
 
     def target(self, path: Path) -> Path:
         """The real file a write to ``path`` changes; ``OutsideProject`` if it is not in
@@ -49,7 +52,7 @@ class ProjectPaths:
         ``OutsideProject`` if it is not in the project."""
         real = self._folders.get(folder)
         if real is None:
-            real = self._folders[folder] = self._inside(folder, folder.resolve())
+            real = self._folders[folder] = self._inside(folder, Path(self._real.folder(folder)))
         return real
 
     def _inside(self, path: Path, target: Path) -> Path:

@@ -22,6 +22,8 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from kestra_init.services.real_paths import RealPaths
+
 # Names that hold secrets wherever they are (checked without git too).
 SECRET_NAMES = (".env", ".env.*", "*.pem", "*.key", "id_rsa", "id_ed25519", ".netrc", ".pgpass")
 # Committed on purpose, without secrets.
@@ -34,12 +36,11 @@ def refused_uploads(files: Iterable[Path], project_root: Path | None) -> dict[Pa
     inside = _prefix(root) if root is not None else ""
     refused: dict[Path, str] = {}
     targets: dict[Path, tuple[str, bool]] = {}
-    folders: dict[str, str] = {}
-    here = os.getcwd()
+    real = RealPaths()
     for file in files:
         # Strings, not Paths, in this loop: it runs for every file of every sync.
-        absolute = os.path.join(here, file)  # as Path.absolute(): nothing normalised
-        target = _resolved(absolute, folders)
+        absolute = real.absolute(file)
+        target = real.of(absolute)
         linked = target != absolute
         shown = f"links to {target}, which" if linked else "is a file that"
         name = os.path.basename(target)
@@ -64,23 +65,6 @@ def refused_uploads(files: Iterable[Path], project_root: Path | None) -> dict[Pa
                 "out is never uploaded; stop ignoring it in .gitignore if it must go to Kestra"
             )
     return refused
-
-
-def _resolved(absolute: str, folders: dict[str, str]) -> str:
-    """Where the file leads, links followed: ``Path.resolve()``, with fewer system calls.
-
-    ``resolve()`` (``os.path.realpath``) looks at every folder on the way, an
-    lstat each: 120 ms for the 2,000 files of ``bench/bench_sync_scale.py
-    --project``. A file that is not a link itself leads where its folder leads,
-    so each folder is resolved once and each file costs one lstat.
-    """
-    if os.path.islink(absolute):
-        return os.path.realpath(absolute)
-    folder, name = os.path.split(absolute)
-    real = folders.get(folder)
-    if real is None:
-        real = folders[folder] = os.path.realpath(folder)
-    return os.path.join(real, name)
 
 
 def _prefix(root: Path) -> str:
