@@ -62,11 +62,12 @@ def main() -> int:
     return 0
 
 
-def new_project(root: Path, slug: str) -> None:
+def new_project(root: Path, slug: str, python: str = sys.executable) -> None:
+    """A project on free ports with the stand-in images; ``python``'s kestra-init makes it."""
     ui, management = free_port(), free_port()
     subprocess.run(
         [
-            sys.executable, "-m", "kestra_init", "new", str(root), "--defaults", "--no-git",
+            python, "-m", "kestra_init", "new", str(root), "--defaults", "--no-git",
             "--data", f"project_slug={slug}", "--data", "namespace=kitest.bench",
             "--data", f"kestra_port={ui}", "--data", f"management_port={management}",
         ],

@@ -162,22 +162,13 @@ def sync_scenarios(
 
 
 def up_running(pythons: dict[str, str], runs: int, scratch: Path) -> dict[str, float]:
+    from bench.bench_up import new_project
     from tests.standin.image import ensure_image
-    from tests.standin.override import write_override
-    from tests.standin.project import compose_down, free_port, unique_slug
+    from tests.standin.project import compose_down, unique_slug
 
     ensure_image()
     root, slug = scratch / "up", unique_slug("bench")
-    subprocess.run(
-        [
-            pythons["after"], "-m", "kestra_init", "new", str(root), "--defaults", "--no-git",
-            "--data", f"project_slug={slug}", "--data", "namespace=kitest.bench",
-            "--data", f"kestra_port={free_port()}", "--data", f"management_port={free_port()}",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    write_override(root / "standin.yml")
+    new_project(root, slug, pythons["after"])
     env = environment({"COMPOSE_FILE": "docker-compose.yml:standin.yml"})
     try:
         timed([pythons["after"], "-m", "kestra_init", "up"], root, env)
